@@ -1,0 +1,1 @@
+"""Orchestration of the KPI platform: ingest, transform, quality and publish."""

@@ -1,0 +1,1 @@
+"""Ingest of operational files into DuckDB raw tables, per the data contract."""

@@ -1,0 +1,423 @@
+"""Load one contract table's landing files into the warehouse: clean rows, quarantine, ledger.
+
+Per file: read the bytes once (content hash of the decompressed bytes, UTF-8
+check, physical line count), skip content already ingested, check the header
+against the contract, stage every record as text with its physical line, then
+parse and validate in one DuckDB query. Valid rows go to `raw.<source>__<table>`,
+the others to `quarantine.<source>__<table>` with every rule they break, and
+the file's counts to the ledger: read = loaded + quarantined. Each file is
+one transaction, so a failure never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.ingest.contract import Column, Table
+from dagster_project.ingest.raw_schema import LEDGER_TABLE, QUARANTINE_SCHEMA, RAW_SCHEMA
+from dagster_project.ingest.sql_rules import MACROS, parse_expr, row_reasons, sql_literal
+
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+_CHUNK = 8 * 1024 * 1024
+
+Log = Callable[[str], None]
+
+
+class FileRejected(Exception):
+    """The whole file breaks the contract (encoding, header, format): nothing of it loads."""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file_path: str
+    status: str  # loaded | duplicate | rejected | already_ingested
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one pass over a file's bytes tells."""
+
+    content_hash: str
+    size_bytes: int
+    physical_lines: int
+    utf8_error: str | None
+
+
+def landing_files(table_dir: Path) -> list[Path]:
+    """Files below a table folder in byte order of their relative path (the contract's load order)."""
+    if not table_dir.is_dir():
+        return []
+    files = [p for p in table_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    return sorted(files, key=lambda p: str(p.relative_to(table_dir)).encode())
+
+
+def _open_decompressed(path: Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+
+
+def scan_file(path: Path, check_utf8: bool) -> _Scan:
+    """Hash the decompressed bytes, count physical lines, find the first invalid UTF-8 byte."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = newlines = 0
+    utf8_error = None
+    last_byte = b""
+    with _open_decompressed(path) as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            if check_utf8 and utf8_error is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    line = newlines + chunk.count(b"\n", 0, error.start) + 1
+                    utf8_error = f"byte 0x{chunk[error.start]:02x} at line {line}"
+            newlines += chunk.count(b"\n")
+            size += len(chunk)
+            last_byte = chunk[-1:]
+    if check_utf8 and utf8_error is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_error = f"truncated character at the end (line {newlines + 1})"
+    physical_lines = newlines + (1 if last_byte not in (b"", b"\n") else 0)
+    return _Scan(digest.hexdigest(), size, physical_lines, utf8_error)
+
+
+def normalise(name: str) -> str:
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def match_header(table: Table, header: list[str], file_label: str) -> tuple[dict[str, int], list[str]]:
+    """Map contract columns to positions in the file; reject on a missing required column."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = normalise(name)
+        if key in positions:
+            raise FileRejected(f"{file_label}: column {key!r} appears twice in the header")
+        positions[key] = index
+    missing = [c.name for c in table.columns if not c.nullable and c.name not in positions]
+    if missing:
+        raise FileRejected(f"{file_label}: missing required column(s) {', '.join(missing)} for {table.key}")
+    contract = {c.name for c in table.columns}
+    extra = [normalise(name) for name in header if normalise(name) not in contract]
+    return positions, extra
+
+
+def _read_header(path: Path, file_label: str) -> list[str]:
+    with _open_decompressed(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        try:
+            return next(csv.reader(text))
+        except StopIteration:
+            raise FileRejected(f"{file_label}: the file is empty (no header row)") from None
+
+
+def _csv_records_with_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Every record after the header with the physical line it starts on (header = line 1)."""
+    with _open_decompressed(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, strict=True)
+        next(reader, None)
+        line = reader.line_num + 1
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield line, [f"\x00malformed CSV record: {error}"]
+                return
+            if record:  # a blank line is not a record
+                yield line, record
+            line = reader.line_num + 1
+
+
+class TableLoader:
+    """Loads the files of one contract table on an open warehouse connection."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: Table,
+        landing_root: Path,
+        as_of: date,
+        batch_id: str,
+        log: Log = print,
+    ) -> None:
+        self.con = con
+        self.table = table
+        self.landing_root = landing_root
+        self.as_of = as_of
+        self.batch_id = batch_id
+        self.log = log
+        con.execute(MACROS)
+
+    @property
+    def table_dir(self) -> Path:
+        return self.landing_root / self.table.source / self.table.name
+
+    def load_new_files(self) -> list[FileResult]:
+        results = []
+        for path in landing_files(self.table_dir):
+            result = self.load_file(path)
+            if result.status != "already_ingested":
+                self.log(
+                    f"{self.table.key}: {result.file_path} {result.status}: read {result.rows_read:,}, "
+                    f"loaded {result.rows_loaded:,}, quarantined {result.rows_quarantined:,}"
+                    + (f" ({result.message})" if result.message else "")
+                )
+            results.append(result)
+        return results
+
+    def load_file(self, path: Path) -> FileResult:
+        label = path.relative_to(self.landing_root).as_posix()
+        self._has_malformed = False
+        is_parquet = path.name.endswith(".parquet")
+        supported = path.name.endswith(SUPPORTED_SUFFIXES)
+        scan = scan_file(path, check_utf8=supported and not is_parquet)
+        seen = self.con.execute(
+            f"select file_path, status from {LEDGER_TABLE} where source_table = ? and content_hash = ? "
+            "order by file_id",
+            [self.table.key, scan.content_hash],
+        ).fetchall()
+        if any(file_path == label for file_path, _ in seen):
+            return FileResult(label, "already_ingested")
+        loaded_before = [file_path for file_path, status in seen if status == "loaded"]
+        if loaded_before:
+            return self._record(
+                label, scan, "duplicate", 0, 0, 0, f"same content as {loaded_before[0]}: skipped"
+            )
+        try:
+            try:
+                if not supported:
+                    raise FileRejected(f"{label}: unsupported file type (use .csv, .csv.gz or .parquet)")
+                if scan.utf8_error:
+                    raise FileRejected(f"{label}: not valid UTF-8: first bad {scan.utf8_error}")
+                stage = self._stage_parquet if is_parquet else self._stage_csv
+                columns = stage(path, label, scan)
+            except duckdb.Error as error:
+                raise FileRejected(f"{label}: could not be read: {error}") from error
+            return self._validate_and_load(label, scan, columns)
+        except FileRejected as rejection:
+            return self._record_rejected(label, scan, str(rejection))
+        finally:
+            for temp in ("_stage_text", "_stage", "_malformed"):
+                self.con.execute(f"drop table if exists {temp}")
+
+    # --- staging: every record as text, with its line -------------------------
+
+    def _stage_csv(self, path: Path, label: str, scan: _Scan) -> tuple[list[str], list[str]]:
+        header = _read_header(path, label)
+        positions, extra = match_header(self.table, header, label)
+        names = [f"c{index}" for index in range(len(header))]
+        columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
+        try:
+            # DuckDB's reader keeps file order in a new table, so rowid + 2 is the line
+            # when every record is one physical line; the line count checks that below.
+            self.con.execute(
+                f"create temp table _stage_text as select * from read_csv({sql_literal(str(path))}, "
+                f"header = false, skip = 1, columns = {columns_sql}, delim = ',', quote = '\"', "
+                "escape = '\"', auto_detect = false, strict_mode = true, null_padding = false)"
+            )
+            records = self.con.execute("select count(*) from _stage_text").fetchone()[0]
+            fast = records + 1 == scan.physical_lines
+        except duckdb.Error:
+            fast = False
+        if not fast:
+            self._stage_csv_slowly(path, names)
+        return self._project_stage(positions, names, extra, "rowid + 2" if fast else "_line")
+
+    def _stage_csv_slowly(self, path: Path, names: list[str]) -> None:
+        """Python's CSV reader: exact start lines for records spanning lines; malformed records kept."""
+        self.con.execute("drop table if exists _stage_text")
+        lines, values, malformed = [], [[] for _ in names], []
+        for line, record in _csv_records_with_lines(path):
+            if len(record) != len(names):
+                reason = (
+                    record[0][1:]
+                    if record and record[0].startswith("\x00")
+                    else f"malformed CSV record: {len(record)} fields where the header has {len(names)}"
+                )
+                malformed.append((line, ",".join(record) if not record[0].startswith("\x00") else "", reason))
+                continue
+            lines.append(line)
+            for column, value in zip(values, record, strict=True):
+                column.append(value if value != "" else None)
+        arrow = pa.table(
+            {
+                **{n: pa.array(v, pa.string()) for n, v in zip(names, values, strict=True)},
+                "_line": pa.array(lines, pa.int64()),
+            }
+        )
+        self.con.register("_stage_arrow", arrow)
+        self.con.execute("create temp table _stage_text as select * from _stage_arrow")
+        self.con.unregister("_stage_arrow")
+        malformed_arrow = pa.table(
+            {
+                "_line": pa.array([m[0] for m in malformed], pa.int64()),
+                "original": pa.array([m[1] for m in malformed], pa.string()),
+                "reason": pa.array([m[2] for m in malformed], pa.string()),
+            }
+        )
+        self.con.register("_malformed_arrow", malformed_arrow)
+        self.con.execute("create temp table _malformed as select * from _malformed_arrow")
+        self.con.unregister("_malformed_arrow")
+        self._has_malformed = bool(malformed)
+
+    def _stage_parquet(self, path: Path, label: str, scan: _Scan) -> tuple[list[str], list[str]]:
+        source = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
+        described = self.con.execute(f"describe select * from {source}").fetchall()
+        header = [name for name, *_ in described if name != "file_row_number"]
+        types = {name: sql_type for name, sql_type, *_ in described}
+        positions, extra = match_header(self.table, header, label)
+        contract = {c.name: c for c in self.table.columns}
+        names = [f"c{index}" for index in range(len(header))]
+        selects = []
+        for index, name in enumerate(header):
+            quoted = '"' + name.replace('"', '""') + '"'
+            text = _parquet_text(quoted, types[name], contract.get(normalise(name)))
+            selects.append(f"{text} as c{index}")
+        self.con.execute(
+            f"create temp table _stage_text as select {', '.join(selects)}, file_row_number + 1 as _line "
+            f"from {source}"
+        )
+        return self._project_stage(positions, names, extra, "_line")
+
+    def _project_stage(
+        self, positions: dict[str, int], names: list[str], extra: list[str], line_sql: str
+    ) -> tuple[list[str], list[str]]:
+        """Name the staged columns by the contract; absent nullable columns become null."""
+        selects = [
+            f'{names[positions[c.name]]} as "{c.name}"'
+            if c.name in positions
+            else f'null::varchar as "{c.name}"'
+            for c in self.table.columns
+        ]
+        extra_sql = (
+            "to_json(struct_pack("
+            + ", ".join(f'"{name}" := {names[positions[name]]}' for name in extra)
+            + "))::varchar"
+            if extra
+            else "null::varchar"
+        )
+        self.con.execute(
+            f"create or replace temp table _stage as select {', '.join(selects)}, "
+            f"{extra_sql} as _extra_columns, {line_sql} as _line from _stage_text"
+        )
+        self.con.execute("drop table _stage_text")
+        return [c.name for c in self.table.columns], extra
+
+    # --- validation and load ---------------------------------------------------
+
+    def _validate_and_load(
+        self, label: str, scan: _Scan, columns_extra: tuple[list[str], list[str]]
+    ) -> FileResult:
+        columns, extra = columns_extra
+        typed = ", ".join(f'"{c.name}" := {parse_expr(c)}' for c in self.table.columns)
+        self.con.execute(
+            "create or replace temp table _checked as "
+            f"select *, {row_reasons(self.table, self.as_of)} as _reasons "
+            f"from (select *, struct_pack({typed}) as typed from _stage)"
+        )
+        file_id = self.con.execute(f"select coalesce(max(file_id), 0) + 1 from {LEDGER_TABLE}").fetchone()[0]
+        lineage = f"{sql_literal(label)}, _line, {file_id}, {sql_literal(self.batch_id)}, current_timestamp"
+        original = "to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + "))::varchar"
+        has_malformed = self._has_malformed
+        typed_columns = ", ".join(f'typed."{c}"' for c in columns)
+        self.con.execute("begin transaction")
+        try:
+            self.con.execute(
+                f"insert into {RAW_SCHEMA}.{self.table.raw_table} "
+                f"select {typed_columns}, {lineage}, _extra_columns "
+                "from _checked where len(_reasons) = 0 order by _line"
+            )
+            self.con.execute(
+                f"insert into {QUARANTINE_SCHEMA}.{self.table.raw_table} "
+                f"select {lineage}, {original}, array_to_string(_reasons, '; ') "
+                "from _checked where len(_reasons) > 0 order by _line"
+            )
+            if has_malformed:
+                self.con.execute(
+                    f"insert into {QUARANTINE_SCHEMA}.{self.table.raw_table} "
+                    f"select {lineage}, to_json(struct_pack(record := original))::varchar, reason from _malformed"
+                )
+            loaded, quarantined = self.con.execute(
+                "select count(*) filter (where len(_reasons) = 0), count(*) filter (where len(_reasons) > 0) "
+                "from _checked"
+            ).fetchone()
+            if has_malformed:
+                quarantined += self.con.execute("select count(*) from _malformed").fetchone()[0]
+            message = f"extra columns ignored: {', '.join(extra)}" if extra else None
+            self._insert_ledger(
+                file_id, label, scan, "loaded", loaded + quarantined, loaded, quarantined, message
+            )
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        finally:
+            self.con.execute("drop table if exists _checked")
+        return FileResult(label, "loaded", loaded + quarantined, loaded, quarantined, message)
+
+    # --- ledger ---------------------------------------------------------------
+
+    def _record_rejected(self, label: str, scan: _Scan, message: str) -> FileResult:
+        return self._record(label, scan, "rejected", None, None, None, message)
+
+    def _record(self, label, scan, status, read, loaded, quarantined, message) -> FileResult:
+        file_id = self.con.execute(f"select coalesce(max(file_id), 0) + 1 from {LEDGER_TABLE}").fetchone()[0]
+        self._insert_ledger(file_id, label, scan, status, read, loaded, quarantined, message)
+        return FileResult(label, status, read or 0, loaded or 0, quarantined or 0, message)
+
+    def _insert_ledger(self, file_id, label, scan, status, read, loaded, quarantined, message) -> None:
+        self.con.execute(
+            f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [
+                file_id,
+                self.batch_id,
+                self.table.key,
+                label,
+                scan.content_hash,
+                scan.size_bytes,
+                status,
+                read,
+                loaded,
+                quarantined,
+                message,
+            ],
+        )
+
+
+def _parquet_text(quoted: str, parquet_type: str, column: Column | None) -> str:
+    """Text of a native Parquet value, such that it parses back to the contract type only when exact."""
+    kind = column.type if column else "str"
+    upper = parquet_type.upper()
+    if upper == "VARCHAR":
+        return quoted
+    if kind == "int" and upper in ("FLOAT", "DOUBLE") or upper.startswith("DECIMAL") and kind == "int":
+        # 37.0 converts exactly, 37.5 does not: keep the fraction so the integer rule rejects it.
+        return f"case when {quoted} = trunc({quoted}) then cast(cast({quoted} as bigint) as varchar) else cast({quoted} as varchar) end"
+    if kind == "dec" and (upper in ("FLOAT", "DOUBLE") or upper.startswith("DECIMAL")):
+        return f"cast(cast({quoted} as decimal(38, 12)) as varchar)"
+    if kind == "ts" and upper.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"strftime({quoted} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')"
+    if kind == "ts" and upper.startswith("TIMESTAMP"):
+        return f"strftime({quoted}, '%Y-%m-%dT%H:%M:%S.%f')"
+    if kind == "date" and upper.startswith("TIMESTAMP"):
+        return f"case when {quoted} = date_trunc('day', {quoted}) then strftime({quoted}, '%Y-%m-%d') else cast({quoted} as varchar) end"
+    return f"cast({quoted} as varchar)"

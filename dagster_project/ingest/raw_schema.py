@@ -1,0 +1,53 @@
+"""DDL of the warehouse's raw layer: clean tables, quarantine tables and the file ledger."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dagster_project.ingest.contract import LINEAGE_COLUMNS, TABLES, Table
+
+RAW_SCHEMA = "raw"
+QUARANTINE_SCHEMA = "quarantine"
+LEDGER_TABLE = f"{RAW_SCHEMA}._file_ledger"
+
+
+def raw_table_ddl(table: Table) -> str:
+    columns = [f'"{column.name}" {column.sql_type}' for column in table.columns]
+    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+    return f"create table if not exists {RAW_SCHEMA}.{table.raw_table} ({', '.join(columns)})"
+
+
+def quarantine_table_ddl(table: Table) -> str:
+    return (
+        f"create table if not exists {QUARANTINE_SCHEMA}.{table.raw_table} ("
+        "_source_file varchar, _source_line bigint, _file_id bigint, _batch_id varchar, "
+        "_ingested_at timestamptz, original_values varchar, reason varchar)"
+    )
+
+
+LEDGER_DDL = f"""
+create table if not exists {LEDGER_TABLE} (
+    file_id bigint primary key,      -- ingest order: a higher id was ingested later
+    batch_id varchar not null,       -- the ingest run
+    source_table varchar not null,   -- contract name, e.g. crm.orders
+    file_path varchar not null,      -- below the landing root
+    content_hash varchar not null,   -- sha256 of the decompressed bytes
+    size_bytes bigint,
+    status varchar not null,         -- loaded | duplicate | rejected
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    message varchar,                 -- why rejected, duplicate of which file, extra columns ignored
+    ingested_at timestamptz not null
+)
+"""
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw, quarantine and ledger tables if they are missing."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    con.execute(f"create schema if not exists {QUARANTINE_SCHEMA}")
+    con.execute(LEDGER_DDL)
+    for table in TABLES:
+        con.execute(raw_table_ddl(table))
+        con.execute(quarantine_table_ddl(table))

@@ -1,0 +1,167 @@
+"""The contract's row rules as DuckDB SQL: parse text values to typed ones and name every broken rule.
+
+Each function returns a SQL expression over a text column (`t`), so validation
+runs as one set-based query per file instead of a Python loop per row.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from dagster_project.ingest.contract import Column, Table
+
+# ISO 8601: date, `T` or space, hh:mm[:ss[.fraction]], optional offset Z, +hh:mm or +hhmm.
+_TS_PATTERN = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|z|[+-]\d{2}:?\d{2})?$"
+
+# Temporary macros, created on each ingest connection. Local times without an
+# offset are Europe/Copenhagen (UTC+1, UTC+2 in summer). The contract reads an
+# ambiguous autumn time as the earlier instant (summer time) and a spring-gap
+# time with the offset before the change (UTC+1): so take summer time when it
+# round-trips to the same wall clock, and UTC+1 otherwise. DuckDB's own cast
+# picks the later instant, which is why this is spelled out.
+MACROS = f"""
+create or replace temp macro kpi_local_to_instant(naive) as
+    case
+        when ((naive - interval 2 hour) at time zone 'UTC') at time zone 'Europe/Copenhagen' = naive
+            then (naive - interval 2 hour) at time zone 'UTC'
+        else (naive - interval 1 hour) at time zone 'UTC'
+    end;
+create or replace temp macro kpi_offset_minutes(offset_text) as
+    case
+        when offset_text in ('Z', 'z') then 0
+        else (case when left(offset_text, 1) = '-' then -1 else 1 end)
+            * (cast(substr(offset_text, 2, 2) as integer) * 60
+               + cast(right(offset_text, 2) as integer))
+    end;
+create or replace temp macro kpi_parse_ts(t) as (
+    with parts as (
+        select regexp_extract(t, '{_TS_PATTERN}', ['day', 'clock', 'zone']) as p
+    )
+    select case
+        when p.day = '' or p.day is null then null
+        when try_cast(p.day || ' ' || p.clock as timestamp) is null then null
+        when p.zone = '' then kpi_local_to_instant(cast(p.day || ' ' || p.clock as timestamp))
+        else (cast(p.day || ' ' || p.clock as timestamp)
+              - to_minutes(kpi_offset_minutes(p.zone))) at time zone 'UTC'
+    end
+    from parts
+);
+"""
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def text_expr(column: Column) -> str:
+    """The column's text with surrounding blanks removed; empty text is null."""
+    return f"nullif(trim(\"{column.name}\"), '')"
+
+
+def parse_expr(column: Column) -> str:
+    """SQL turning the column's text into its contract type; null when it does not parse."""
+    t = text_expr(column)
+    match column.type:
+        case "str":
+            # Identifiers keep their exact text (leading zeros, inner blanks); enums are lower-cased.
+            return f"lower({t})" if column.enum else f'case when {t} is not null then "{column.name}" end'
+        case "int":
+            # Only integer literals: DuckDB's cast would round '37.5' to 38.
+            return f"case when regexp_full_match({t}, '[+-]?[0-9]+') then try_cast({t} as bigint) end"
+        case "dec":
+            return (
+                f"case when regexp_full_match({t}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)') "
+                f"then try_cast({t} as double) end"
+            )
+        case "date":
+            return f"case when regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({t} as date) end"
+        case "ts":
+            return f"kpi_parse_ts({t})"
+        case "bool":
+            return (
+                f"case lower({t}) when 'true' then true when '1' then true when 'yes' then true "
+                f"when 'false' then false when '0' then false when 'no' then false end"
+            )
+    raise ValueError(f"unknown contract type {column.type!r} for column {column.name}")
+
+
+def _local_date(column: Column, typed: str) -> str:
+    return f"cast({typed} at time zone 'Europe/Copenhagen' as date)" if column.type == "ts" else typed
+
+
+def column_reasons(column: Column, latest_event_date: date) -> list[str]:
+    """SQL expressions, one per rule on this column, each giving the reason text or null.
+
+    `typed.<name>` is the parsed value, the bare column name the original text.
+    """
+    t = text_expr(column)
+    typed = f'typed."{column.name}"'
+    name = column.name
+    reasons = []
+    if not column.nullable:
+        reasons.append(f"case when {t} is null then '{name}: required value is missing' end")
+    type_words = {
+        "int": "an integer",
+        "dec": "a decimal number",
+        "date": "a date (YYYY-MM-DD)",
+        "ts": "an ISO 8601 timestamp",
+        "bool": "a boolean (true/false, 1/0, yes/no)",
+    }
+    if column.enum:
+        allowed = ", ".join(column.enum)
+        values = ", ".join(sql_literal(value) for value in column.enum)
+        reasons.append(
+            f"case when {t} is not null and lower({t}) not in ({values}) "
+            f"then '{name}: ' || {t} || ' is not one of ({allowed})' end"
+        )
+    elif column.type in type_words:
+        reasons.append(
+            f"case when {t} is not null and {typed} is null "
+            f"then '{name}: ' || {t} || ' is not {type_words[column.type]}' end"
+        )
+    if column.check:
+        condition = column.check.format(c=typed)
+        reasons.append(
+            f"case when {typed} is not null and not ({condition}) "
+            f"then '{name}: ' || {t} || ' breaks the rule {name} {column.check_text}' end"
+        )
+    if column.is_event and column.type in ("ts", "date"):
+        limit = latest_event_date.isoformat()
+        reasons.append(
+            f"case when {_local_date(column, typed)} > date '{limit}' "
+            f"then '{name}: ' || {t} || ' is later than the day after the as-of date ({limit})' end"
+        )
+    return reasons
+
+
+def row_reasons(table: Table, as_of: date) -> str:
+    """A SQL list of every broken rule of a row (empty list = a valid row)."""
+    latest_event_date = as_of + timedelta(days=1)
+    reasons = [r for column in table.columns for r in column_reasons(column, latest_event_date)]
+    for rule in table.rules:
+        rule_sql, inputs = _qualify(rule.sql, table)
+        # A rule is judged only on values that parsed: a bad value has its own reason.
+        parsed = " and ".join(
+            f'({text_expr(column)} is null or typed."{column.name}" is not null)' for column in inputs
+        )
+        reasons.append(
+            f"case when {parsed} and not coalesce({rule_sql}, true) "
+            f"then {sql_literal('rule broken: ' + rule.text)} end"
+        )
+    return f"list_filter([{', '.join(reasons)}], lambda reason: reason is not null)"
+
+
+def _qualify(rule_sql: str, table: Table) -> tuple[str, list[Column]]:
+    """Point a rule's column names at the typed values; also return the columns it reads."""
+    names = {column.name: column for column in table.columns}
+    used: dict[str, Column] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word not in names:
+            return word
+        used[word] = names[word]
+        return f'typed."{word}"'
+
+    return re.sub(r"\b([a-z_]+)\b", replace, rule_sql), list(used.values())

@@ -1,0 +1,47 @@
+"""Configuration from environment variables, shared by `make run`, Dagster and the tests.
+
+| variable            | default                    | meaning                                            |
+|---------------------|----------------------------|----------------------------------------------------|
+| KPI_LANDING_DIR     | data/landing               | where operational extracts arrive                  |
+| KPI_WAREHOUSE_PATH  | data/warehouse/kpi.duckdb  | the DuckDB warehouse (raw, staging, marts)         |
+| KPI_PUBLISH_DIR     | data/published             | published KPI tables for analysts and BI tools     |
+| KPI_AS_OF           | today                      | the date that counts as today (freshness, periods) |
+
+Relative paths are taken from the project root, so every entry point agrees.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(variable: str, default: str) -> Path:
+    path = Path(os.environ.get(variable) or default)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def landing_dir() -> Path:
+    return _path("KPI_LANDING_DIR", "data/landing")
+
+
+def warehouse_path() -> Path:
+    return _path("KPI_WAREHOUSE_PATH", "data/warehouse/kpi.duckdb")
+
+
+def publish_dir() -> Path:
+    return _path("KPI_PUBLISH_DIR", "data/published")
+
+
+def as_of() -> date:
+    """`KPI_AS_OF` as a date; a malformed value is an error, not a silent default."""
+    text = os.environ.get("KPI_AS_OF", "").strip()
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"KPI_AS_OF must be an ISO date (YYYY-MM-DD), got {text!r}") from error
