@@ -1,0 +1,37 @@
+"""The one DuckDB warehouse file every step writes to, as a Dagster resource."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dagster_project import settings
+
+
+def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection; creates the folder of a new warehouse."""
+    path = path or settings.warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path))
+
+
+class Warehouse(dg.ConfigurableResource):
+    """DuckDB allows one writer process: steps share this path and run one at a time."""
+
+    path: str = ""
+
+    @property
+    def resolved_path(self) -> Path:
+        return Path(self.path) if self.path else settings.warehouse_path()
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = connect(self.resolved_path)
+        try:
+            yield con
+        finally:
+            con.close()
