@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -253,7 +253,7 @@ def test_timestamps_land_on_the_right_instant_and_local_date(con, tmp_path, text
         "select responded_at, cast(responded_at at time zone 'Europe/Copenhagen' as date) "
         "from raw.helpdesk__nps_responses"
     ).fetchone()
-    assert instant == utc.replace(tzinfo=timezone.utc)
+    assert instant == utc.replace(tzinfo=UTC)
     assert day == local_date
 
 
@@ -331,7 +331,7 @@ def test_parquet_with_native_types_loads_and_inexact_integers_are_quarantined(co
 def test_parquet_timestamps_with_time_zone_keep_their_instant(con, tmp_path):
     path = tmp_path / "helpdesk" / "nps_responses" / "n.parquet"
     path.parent.mkdir(parents=True)
-    instant = datetime(2025, 3, 31, 22, 30, tzinfo=timezone.utc)
+    instant = datetime(2025, 3, 31, 22, 30, tzinfo=UTC)
     pq.write_table(
         pa.table(
             {
