@@ -216,7 +216,8 @@ class TableLoader:
         except FileRejected as rejection:
             return self._record_rejected(label, scan, str(rejection))
         finally:
-            for temp in ("_stage_text", "_stage", "_malformed"):
+            self.con.execute("drop view if exists _stage")
+            for temp in ("_stage_text", "_malformed"):
                 self.con.execute(f"drop table if exists {temp}")
 
     # --- staging: every record as text, with its line -------------------------
@@ -316,10 +317,9 @@ class TableLoader:
             else "null::varchar"
         )
         self.con.execute(
-            f"create or replace temp table _stage as select {', '.join(selects)}, "
+            f"create or replace temp view _stage as select {', '.join(selects)}, "
             f"{extra_sql} as _extra_columns, {line_sql} as _line from _stage_text"
         )
-        self.con.execute("drop table _stage_text")
         return [c.name for c in self.table.columns], extra
 
     # --- validation and load ---------------------------------------------------
@@ -344,12 +344,12 @@ class TableLoader:
             self.con.execute(
                 f"insert into {RAW_SCHEMA}.{self.table.raw_table} "
                 f"select {typed_columns}, {lineage}, _extra_columns "
-                "from _checked where len(_reasons) = 0 order by _line"
+                "from _checked where len(_reasons) = 0"
             )
             self.con.execute(
                 f"insert into {QUARANTINE_SCHEMA}.{self.table.raw_table} "
                 f"select {lineage}, {original}, array_to_string(_reasons, '; ') "
-                "from _checked where len(_reasons) > 0 order by _line"
+                "from _checked where len(_reasons) > 0"
             )
             if has_malformed:
                 self.con.execute(

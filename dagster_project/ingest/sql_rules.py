@@ -12,14 +12,15 @@ from datetime import date, timedelta
 from dagster_project.ingest.contract import Column, Table
 
 # ISO 8601: date, `T` or space, hh:mm[:ss[.fraction]], optional offset Z, +hh:mm or +hhmm.
-_TS_PATTERN = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|z|[+-]\d{2}:?\d{2})?$"
+_TS_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?"
+_OFFSET_AT_END = r"(Z|[+-]\d{2}:?\d{2})$"
 
-# Temporary macros, created on each ingest connection. Local times without an
-# offset are Europe/Copenhagen (UTC+1, UTC+2 in summer). The contract reads an
-# ambiguous autumn time as the earlier instant (summer time) and a spring-gap
-# time with the offset before the change (UTC+1): so take summer time when it
-# round-trips to the same wall clock, and UTC+1 otherwise. DuckDB's own cast
-# picks the later instant, which is why this is spelled out.
+# Temporary macros, created on each ingest connection. A time with an offset is
+# an instant as written. A local time without one is Europe/Copenhagen (UTC+1,
+# UTC+2 in summer): the contract reads an ambiguous autumn time as the earlier
+# instant (summer time) and a spring-gap time with the offset before the change
+# (UTC+1). So take summer time when it round-trips to the same wall clock, and
+# UTC+1 otherwise. DuckDB's own cast picks the later instant, hence the macro.
 MACROS = f"""
 create or replace temp macro kpi_local_to_instant(naive) as
     case
@@ -27,26 +28,12 @@ create or replace temp macro kpi_local_to_instant(naive) as
             then (naive - interval 2 hour) at time zone 'UTC'
         else (naive - interval 1 hour) at time zone 'UTC'
     end;
-create or replace temp macro kpi_offset_minutes(offset_text) as
+create or replace temp macro kpi_parse_ts(t) as
     case
-        when offset_text in ('Z', 'z') then 0
-        else (case when left(offset_text, 1) = '-' then -1 else 1 end)
-            * (cast(substr(offset_text, 2, 2) as integer) * 60
-               + cast(right(offset_text, 2) as integer))
+        when not regexp_full_match(t, '{_TS_PATTERN}') then null
+        when regexp_matches(t, '{_OFFSET_AT_END}') then try_cast(t as timestamptz)
+        else kpi_local_to_instant(try_cast(t as timestamp))
     end;
-create or replace temp macro kpi_parse_ts(t) as (
-    with parts as (
-        select regexp_extract(t, '{_TS_PATTERN}', ['day', 'clock', 'zone']) as p
-    )
-    select case
-        when p.day = '' or p.day is null then null
-        when try_cast(p.day || ' ' || p.clock as timestamp) is null then null
-        when p.zone = '' then kpi_local_to_instant(cast(p.day || ' ' || p.clock as timestamp))
-        else (cast(p.day || ' ' || p.clock as timestamp)
-              - to_minutes(kpi_offset_minutes(p.zone))) at time zone 'UTC'
-    end
-    from parts
-);
 """
 
 
