@@ -697,7 +697,7 @@ _TABLES_DDL = {
         definition_da varchar, definition_en varchar, unit varchar, direction varchar,
         owner varchar, refresh_cadence varchar, freshness_limit_hours integer,
         grains varchar[], dimensions varchar[], is_additive boolean, sources varchar[],
-        target_type varchar, target_value double
+        target_type varchar, target_value double, definition_version varchar
     """,
     "kpi_targets": "kpi_id varchar, period_start date, grain varchar, target double",
     "guardrail_pairs": """
@@ -712,11 +712,20 @@ _TABLES_DDL = {
 }
 
 
-def catalog_rows(catalog: Catalog) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of each `catalog.*` table, in column order."""
+def catalog_rows(
+    catalog: Catalog, versions: Mapping[str, str] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of each `catalog.*` table, in column order.
+
+    `versions` maps KPI ids to their definition version (catalog entry + SQL); a KPI
+    missing from it is versioned on its catalog entry alone.
+    """
     by_id = {kpi.id: kpi for kpi in catalog.kpis}
+    versions = versions or {}
     return {
-        "kpis": [_kpi_row(kpi) for kpi in catalog.kpis],
+        "kpis": [
+            (*_kpi_row(kpi), versions.get(kpi.id) or definition_version(kpi, "")) for kpi in catalog.kpis
+        ],
         "kpi_targets": [
             (kpi.id, period.period_start, period.grain, period.target)
             for kpi in catalog.kpis
@@ -776,9 +785,11 @@ def _kpi_row(kpi: Kpi) -> tuple[Any, ...]:
     )
 
 
-def write_catalog_tables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
+def write_catalog_tables(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, versions: Mapping[str, str] | None = None
+) -> None:
     """(Re)create the `catalog` schema's tables from the catalog, all or nothing."""
-    rows = catalog_rows(catalog)
+    rows = catalog_rows(catalog, versions)
     con.execute("begin transaction")
     try:
         con.execute(f"create schema if not exists {CATALOG_SCHEMA}")

@@ -1,0 +1,76 @@
+"""The dbt project, its manifest and the SQL behind each KPI (for definition versions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from dagster_project.settings import PROJECT_ROOT
+
+DBT_DIR = PROJECT_ROOT / "dbt_models"
+
+# The dbt of this interpreter's environment, found without relying on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project once when no manifest exists (a fresh clone); `dagster dev` re-parses."""
+    dbt_project.prepare_if_dev()
+    if not dbt_project.manifest_path.exists():
+        env = {**os.environ, "DO_NOT_TRACK": "1"}
+        subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_DIR),
+                "--profiles-dir",
+                str(DBT_DIR),
+            ],
+            check=True,
+            env=env,
+        )
+    return dbt_project.manifest_path
+
+
+@cache
+def _manifest() -> Mapping:
+    return json.loads(ensure_manifest().read_text())
+
+
+def kpi_sql_texts(kpi_ids: list[str], manifest: Mapping | None = None) -> dict[str, str]:
+    """Per KPI, the raw SQL of the models that name it and of every model they build on.
+
+    A change anywhere in that lineage changes the KPI's definition version; a change
+    in an unrelated model does not.
+    """
+    manifest = manifest or _manifest()
+    models = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+
+    def lineage(uid: str, seen: set[str]) -> set[str]:
+        if uid in seen or uid not in models:
+            return seen
+        seen.add(uid)
+        for parent in models[uid]["depends_on"]["nodes"]:
+            lineage(parent, seen)
+        return seen
+
+    texts = {}
+    for kpi_id in kpi_ids:
+        quoted = (f"'{kpi_id}'", f'"{kpi_id}"')
+        naming = [uid for uid, node in models.items() if any(q in node["raw_code"] for q in quoted)]
+        uids: set[str] = set()
+        for uid in naming:
+            lineage(uid, uids)
+        texts[kpi_id] = "\n".join(f"-- {uid}\n{models[uid]['raw_code']}" for uid in sorted(uids))
+    return texts
