@@ -4,16 +4,17 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.ingest.assets import ingest_assets
+from dagster_project.jobs import daily_job, daily_schedule, full_refresh_job, landing_sensor
 from dagster_project.transform.assets import transform_assets, transform_checks
 from dagster_project.transform.project import DBT_EXECUTABLE, dbt_project
 from dagster_project.warehouse import Warehouse
 
-full_refresh_job = dg.define_asset_job("full_refresh", selection=dg.AssetSelection.all())
-
 defs = dg.Definitions(
     assets=[*ingest_assets, *transform_assets],
     asset_checks=[*transform_checks],
-    jobs=[full_refresh_job],
+    jobs=[full_refresh_job, daily_job],
+    schedules=[daily_schedule],
+    sensors=[landing_sensor],
     resources={
         "warehouse": Warehouse(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

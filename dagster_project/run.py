@@ -29,7 +29,7 @@ def main() -> int:
     from dagster_project.definitions import defs
 
     print(f"Materializing every asset into {settings.warehouse_path()} (as of {settings.as_of()}) ...")
-    result = defs.get_job_def("full_refresh").execute_in_process(
+    result = defs.resolve_job_def("full_refresh").execute_in_process(
         instance=dg.DagsterInstance.get(), raise_on_error=False
     )
     _print_summary()

@@ -57,6 +57,10 @@ def catalog_lint() -> dg.AssetCheckResult:
     )
 
 
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild incremental models from scratch
+
+
 class KpiTranslator(DagsterDbtTranslator):
     """Sources point at the ingest and catalog assets; models are grouped by layer and function."""
 
@@ -83,8 +87,9 @@ class KpiTranslator(DagsterDbtTranslator):
         )
     ),
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()
 
 
 transform_assets = [kpi_catalog, dbt_models]
