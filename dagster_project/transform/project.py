@@ -22,25 +22,23 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
+def _newest_project_file() -> float:
+    folders = [DBT_DIR / name for name in ("models", "macros", "tests")]
+    files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
+    files += [p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
 def ensure_manifest() -> Path:
-    """Parse the dbt project once when no manifest exists (a fresh clone); `dagster dev` re-parses."""
-    dbt_project.prepare_if_dev()
-    if not dbt_project.manifest_path.exists():
-        env = {**os.environ, "DO_NOT_TRACK": "1"}
+    """Parse the dbt project when its manifest is missing or older than a project file."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_project_file():
         subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_DIR),
-                "--profiles-dir",
-                str(DBT_DIR),
-            ],
+            [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)],
             check=True,
-            env=env,
+            env={**os.environ, "DO_NOT_TRACK": "1"},
         )
-    return dbt_project.manifest_path
+    return manifest
 
 
 @cache
