@@ -47,7 +47,8 @@ def _manifest() -> Mapping:
 
 
 def kpi_sql_texts(kpi_ids: list[str], manifest: Mapping | None = None) -> dict[str, str]:
-    """Per KPI, the raw SQL of the models that name it and of every model they build on.
+    """Per KPI, the raw SQL of the models that name it, of every model they build on,
+    and of the project's macros those models use.
 
     A change anywhere in that lineage changes the KPI's definition version; a change
     in an unrelated model does not.
@@ -63,6 +64,16 @@ def kpi_sql_texts(kpi_ids: list[str], manifest: Mapping | None = None) -> dict[s
             lineage(parent, seen)
         return seen
 
+    macros = manifest["macros"]
+
+    def macro_lineage(uid: str, seen: set[str]) -> set[str]:
+        if uid in seen or uid not in macros or not uid.startswith("macro.kpi_platform."):
+            return seen
+        seen.add(uid)
+        for parent in macros[uid]["depends_on"]["macros"]:
+            macro_lineage(parent, seen)
+        return seen
+
     texts = {}
     for kpi_id in kpi_ids:
         quoted = (f"'{kpi_id}'", f'"{kpi_id}"')
@@ -70,5 +81,12 @@ def kpi_sql_texts(kpi_ids: list[str], manifest: Mapping | None = None) -> dict[s
         uids: set[str] = set()
         for uid in naming:
             lineage(uid, uids)
-        texts[kpi_id] = "\n".join(f"-- {uid}\n{models[uid]['raw_code']}" for uid in sorted(uids))
+        macro_uids: set[str] = set()
+        for uid in uids:
+            for macro in models[uid]["depends_on"]["macros"]:
+                macro_lineage(macro, macro_uids)
+        texts[kpi_id] = "\n".join(
+            [f"-- {uid}\n{models[uid]['raw_code']}" for uid in sorted(uids)]
+            + [f"-- {uid}\n{macros[uid]['macro_sql']}" for uid in sorted(macro_uids)]
+        )
     return texts

@@ -1,0 +1,377 @@
+{#-
+    Shared machinery of the KPI marts. A mart states, per KPI, the rows its definition counts
+    ("events": one row per order line, ticket, run, ...) with what each row contributes to the
+    numerator, the denominator or the median, and the dimension values it belongs to. The macros
+    then place the rows in their day, week and month, aggregate them per period and dimension
+    value, and complete the rows the catalog asks for:
+
+        events --explode_to_periods--> period events --aggregate_kpi_cells--> cells
+        period events --kpi_bounds--> first and last event per KPI
+        cells + bounds + catalog --finalize_kpi_cells--> published rows
+
+    Period-level rows that no single event produces (a day's headcount, the customers of the
+    previous month) are written directly as period events with kpi_period_event().
+-#}
+
+
+{% macro kpi_dimension_columns(dimensions) %}
+    {#-
+        The breakdowns an event counts in, as three name/value column pairs. `dimensions` maps a
+        dimension name to a SQL expression, e.g. {'region': 'orders.region'}. A null value
+        counts in no row of that breakdown (the row still counts in the total).
+    -#}
+    {%- set dimensions = dimensions or {} -%}
+    {%- if dimensions | length > 3 -%}
+        {{ exceptions.raise_compiler_error("a KPI event has at most 3 dimensions, got " ~ dimensions | list) }}
+    {%- endif -%}
+    {%- set pairs = dimensions | list -%}
+    {%- for slot in range(3) -%}
+        {%- if slot < pairs | length %}
+    case when ({{ dimensions[pairs[slot]] }}) is not null then '{{ pairs[slot] }}' end
+        as dimension_{{ slot + 1 }}_name,
+    cast({{ dimensions[pairs[slot]] }} as varchar) as dimension_{{ slot + 1 }}_value
+        {%- else %}
+    cast(null as varchar) as dimension_{{ slot + 1 }}_name,
+    cast(null as varchar) as dimension_{{ slot + 1 }}_value
+        {%- endif -%}
+        {{- ',' if not loop.last }}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{% macro kpi_event(
+    kpi_id,
+    event_on,
+    dimensions=none,
+    numerator='null',
+    denominator='null',
+    measure='null',
+    is_population='true',
+    is_bounding='true',
+    people='null'
+) %}
+    {#-
+        The select list of one event row.
+        event_on: local date that places the row in its day, week and month.
+        dimensions: {dimension name: SQL expression of its value}, at most three.
+        numerator / denominator: what the row adds to them (sums); measure: its value for a median.
+        is_population: the row belongs to the population that decides which breakdown rows exist
+        (the denominator's rows for a ratio, the counted rows otherwise).
+        is_bounding: the row's date counts for the KPI's first and last event (the spine).
+        people: what the row adds to the people count of HR privacy suppression.
+    -#}
+    cast('{{ kpi_id }}' as varchar) as kpi_id,
+    cast({{ event_on }} as date) as event_on,
+    cast({{ is_bounding }} as boolean) as is_bounding,
+    {{ kpi_dimension_columns(dimensions) }},
+    cast({{ numerator }} as double) as numerator,
+    cast({{ denominator }} as double) as denominator,
+    cast({{ measure }} as double) as measure,
+    cast({{ is_population }} as boolean) as is_population,
+    cast({{ people }} as double) as people
+{%- endmacro %}
+
+
+{% macro kpi_period_event(
+    kpi_id,
+    grain,
+    period_start,
+    dimensions=none,
+    numerator='null',
+    denominator='null',
+    measure='null',
+    is_population='true',
+    is_bounding='false',
+    event_on='null',
+    people='null'
+) %}
+    {#- The select list of a row already placed in a period (same columns as explode_to_periods). -#}
+    cast('{{ kpi_id }}' as varchar) as kpi_id,
+    cast({{ grain }} as varchar) as grain,
+    cast({{ period_start }} as date) as period_start,
+    cast({{ event_on }} as date) as event_on,
+    cast({{ is_bounding }} as boolean) as is_bounding,
+    {{ kpi_dimension_columns(dimensions) }},
+    cast({{ numerator }} as double) as numerator,
+    cast({{ denominator }} as double) as denominator,
+    cast({{ measure }} as double) as measure,
+    cast({{ is_population }} as boolean) as is_population,
+    cast({{ people }} as double) as people
+{%- endmacro %}
+
+
+{% macro explode_to_periods(events) %}
+    {#- Each event row once per grain, in the day, ISO week and month holding its event_on. -#}
+    select
+        events.kpi_id,
+        grains.grain,
+        {{ period_start('grains.grain', 'events.event_on') }} as period_start,
+        events.event_on,
+        events.is_bounding,
+        {% for slot in range(1, 4) -%}
+        events.dimension_{{ slot }}_name,
+        events.dimension_{{ slot }}_value,
+        {% endfor -%}
+        events.numerator,
+        events.denominator,
+        events.measure,
+        events.is_population,
+        events.people
+    from {{ events }} as events
+    cross join (select unnest(['day', 'week', 'month']) as grain) as grains
+    where events.event_on is not null
+{%- endmacro %}
+
+
+{% macro kpi_bounds(period_events) %}
+    {#- First and last event date of each KPI: its rows run from the period of the first to the
+        period of the later of the last and the as-of date. -#}
+    select
+        kpi_id,
+        min(event_on) as first_event_on,
+        max(event_on) as last_event_on
+    from {{ period_events }}
+    where is_bounding
+        and event_on is not null
+    group by kpi_id
+{%- endmacro %}
+
+
+{% macro aggregate_kpi_cells(period_events) %}
+    {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
+        contributions, the median of the measures and how many rows were counted. -#}
+    {%- for slot in ['total', 1, 2, 3] %}
+    select
+        kpi_id,
+        grain,
+        period_start,
+        {% if slot == 'total' -%}
+        'total' as dimension_name,
+        'total' as dimension_value,
+        {%- else -%}
+        dimension_{{ slot }}_name as dimension_name,
+        dimension_{{ slot }}_value as dimension_value,
+        {%- endif %}
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        median(measure) as median_value,
+        count(measure) as measure_count,
+        count(*) filter (where is_population) as population_count,
+        sum(people) as people_count,
+        cast(null as varchar) as null_reason
+    from {{ period_events }}
+    {%- if slot != 'total' %}
+    where dimension_{{ slot }}_value is not null
+    {%- endif %}
+    group by 1, 2, 3, 4, 5
+    {%- if not loop.last %}
+
+    union all
+    {% endif -%}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro kpi_specs_values(kpis) %}
+    {#- The marts' KPI specs as a SQL values list (see finalize_kpi_cells). -#}
+    select *
+    from (
+        values
+        {%- for kpi in kpis %}
+            (
+                '{{ kpi.kpi_id }}',
+                '{{ kpi.aggregation }}',
+                {{ "'" ~ kpi.empty_reason ~ "'" if kpi.empty_reason else 'cast(null as varchar)' }},
+                {{ kpi.provisional_days if kpi.provisional_days else 'cast(null as integer)' }},
+                '{{ kpi.sample or ('measure' if kpi.aggregation == 'median' else 'population') }}'
+            ){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as specs (kpi_id, aggregation, empty_reason, provisional_days, sample_kind)
+{%- endmacro %}
+
+
+{% macro finalize_kpi_cells(cells, bounds, kpis) %}
+    {#-
+        The published rows of the KPIs in `kpis` (a list of specs: kpi_id; aggregation: sum
+        (counts and sums), ratio (ratios and means) or median; empty_reason: why the value is
+        null when its input is empty; provisional_days: provisional while period_end + that many
+        days is after the as-of date; sample: population | measure | none).
+
+        The total row exists for every grain the catalog lists and every period from the one
+        holding the first event to the one holding the as-of date, or a later loaded event up
+        to the day after the as-of date (the contract's allowance); a
+        breakdown row exists for each dimension the catalog lists and each value that occurs in
+        the period's population.
+    -#}
+    with
+
+    specs as (
+
+        {{ kpi_specs_values(kpis) }}
+
+    ),
+
+    catalog_grains as (
+
+        select
+            kpi_id,
+            unnest(grains) as grain,
+            dimensions as catalog_dimensions
+        from {{ ref('stg_catalog__kpis') }}
+
+    ),
+
+    spine as (
+
+        select
+            specs.kpi_id,
+            specs.aggregation,
+            specs.empty_reason,
+            specs.provisional_days,
+            specs.sample_kind,
+            catalog_grains.grain,
+            catalog_grains.catalog_dimensions,
+            periods.period_start,
+            periods.period_end,
+            periods.is_complete_period
+        from specs
+        inner join {{ bounds }} as bounds
+            on specs.kpi_id = bounds.kpi_id
+        inner join catalog_grains
+            on specs.kpi_id = catalog_grains.kpi_id
+        inner join {{ ref('int_periods') }} as periods
+            on catalog_grains.grain = periods.grain
+            and periods.period_end >= bounds.first_event_on
+            and periods.period_start <= least(
+                greatest({{ as_of_date() }}, bounds.last_event_on),
+                cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date)
+            )
+
+    ),
+
+    spine_cells as (
+
+        select
+            spine.*,
+            'total' as dimension_name,
+            'total' as dimension_value,
+            cells.numerator as cell_numerator,
+            cells.denominator as cell_denominator,
+            cells.median_value as cell_median_value,
+            cells.measure_count as cell_measure_count,
+            cells.population_count as cell_population_count,
+            cells.people_count as cell_people_count,
+            cells.null_reason as cell_null_reason
+        from spine
+        left join {{ cells }} as cells
+            on spine.kpi_id = cells.kpi_id
+            and spine.grain = cells.grain
+            and spine.period_start = cells.period_start
+            and cells.dimension_name = 'total'
+
+        union all
+
+        select
+            spine.*,
+            cells.dimension_name,
+            cells.dimension_value,
+            cells.numerator as cell_numerator,
+            cells.denominator as cell_denominator,
+            cells.median_value as cell_median_value,
+            cells.measure_count as cell_measure_count,
+            cells.population_count as cell_population_count,
+            cells.people_count as cell_people_count,
+            cells.null_reason as cell_null_reason
+        from spine
+        inner join {{ cells }} as cells
+            on spine.kpi_id = cells.kpi_id
+            and spine.grain = cells.grain
+            and spine.period_start = cells.period_start
+        where cells.dimension_name <> 'total'
+            and cells.population_count > 0
+            and list_contains(spine.catalog_dimensions, cells.dimension_name)
+
+    ),
+
+    computed as (
+
+        select
+            *,
+            case aggregation
+                when 'sum' then coalesce(cell_numerator, 0)
+                when 'ratio' then
+                    case
+                        when cell_null_reason is not null then cell_numerator
+                        else coalesce(cell_numerator, 0)
+                    end
+            end as numerator,
+            case aggregation
+                when 'ratio' then coalesce(cell_denominator, 0)
+            end as denominator
+        from spine_cells
+
+    ),
+
+    valued as (
+
+        select
+            *,
+            case aggregation
+                when 'sum' then numerator
+                when 'ratio' then
+                    case
+                        when cell_null_reason is null and numerator is not null
+                            then {{ safe_divide('numerator', 'denominator') }}
+                    end
+                when 'median' then cell_median_value
+            end as value
+        from computed
+
+    )
+
+    select
+        kpi_id,
+        grain,
+        period_start,
+        period_end,
+        dimension_name,
+        dimension_value,
+        value,
+        numerator,
+        denominator,
+        cast(
+            case sample_kind
+                when 'population' then coalesce(cell_population_count, 0)
+                when 'measure' then coalesce(cell_measure_count, 0)
+            end as bigint
+        ) as sample_size,
+        is_complete_period,
+        coalesce(
+            {{ dbt.dateadd('day', 'provisional_days', 'period_end') }} > {{ as_of_date() }},
+            false
+        ) as is_provisional,
+        case
+            when value is null then coalesce(cell_null_reason, empty_reason, 'no data in period')
+        end as null_reason,
+        coalesce(cell_people_count, 0) as people_count
+    from valued
+{%- endmacro %}
+
+
+{% macro kpi_published_columns(relation=none) %}
+    {#- The columns every KPI mart publishes, in order. -#}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    {{ prefix }}kpi_id,
+    {{ prefix }}grain,
+    {{ prefix }}period_start,
+    {{ prefix }}period_end,
+    {{ prefix }}dimension_name,
+    {{ prefix }}dimension_value,
+    {{ prefix }}value,
+    {{ prefix }}numerator,
+    {{ prefix }}denominator,
+    {{ prefix }}sample_size,
+    {{ prefix }}is_complete_period,
+    {{ prefix }}is_provisional,
+    {{ prefix }}null_reason
+{%- endmacro %}

@@ -1,0 +1,316 @@
+{%- set kpis = [
+    {'kpi_id': 'cs.first_response_minutes', 'aggregation': 'median',
+     'empty_reason': 'no answered tickets created in period'},
+    {'kpi_id': 'cs.response_within_4h', 'aggregation': 'ratio',
+     'empty_reason': 'no tickets created in period'},
+    {'kpi_id': 'cs.first_contact_resolution', 'aggregation': 'ratio',
+     'empty_reason': 'no tickets resolved in period'},
+    {'kpi_id': 'cs.nps', 'aggregation': 'ratio',
+     'empty_reason': 'no NPS responses in period'},
+    {'kpi_id': 'cs.csat', 'aggregation': 'ratio',
+     'empty_reason': 'no CSAT surveys answered in period'},
+    {'kpi_id': 'cs.contact_volume', 'aggregation': 'sum'},
+    {'kpi_id': 'cs.contacts_per_1000_customers', 'aggregation': 'ratio',
+     'empty_reason': 'no customers created on or before the end of period'},
+    {'kpi_id': 'cs.reopen_rate', 'aggregation': 'ratio',
+     'empty_reason': 'no tickets resolved in period'},
+    {'kpi_id': 'cs.repeat_contact_rate', 'aggregation': 'ratio',
+     'empty_reason': 'no tickets resolved in period'},
+    {'kpi_id': 'cs.split_ticket_share', 'aggregation': 'ratio',
+     'empty_reason': 'no tickets created in period'},
+    {'kpi_id': 'cs.csat_survey_coverage', 'aggregation': 'ratio',
+     'empty_reason': 'no tickets resolved in period'},
+] -%}
+
+with
+
+tickets as (
+
+    select * from {{ ref('stg_helpdesk__tickets') }}
+
+),
+
+csat_surveys as (
+
+    select * from {{ ref('stg_helpdesk__csat_surveys') }}
+
+),
+
+nps_responses as (
+
+    select * from {{ ref('stg_helpdesk__nps_responses') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_crm__customers') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_periods') }}
+
+),
+
+resolved_tickets as (
+
+    select
+        tickets.*,
+        csat_surveys.ticket_id is not null as has_csat_survey
+    from tickets
+    left join csat_surveys
+        on tickets.ticket_id = csat_surveys.ticket_id
+    where tickets.resolved_at is not null
+
+),
+
+-- cs.first_response_minutes: median elapsed minutes from created_at to first_response_at of
+-- tickets created in P that have a response.
+first_response_events as (
+
+    select
+        {{ kpi_event(
+            'cs.first_response_minutes',
+            'created_on',
+            dimensions={'channel': 'channel', 'category': 'category'},
+            measure=elapsed_seconds('created_at', 'first_response_at') ~ ' / 60.0',
+        ) }}
+    from tickets
+    where first_response_at is not null
+
+),
+
+-- cs.response_within_4h: created in P and answered within 240 minutes / all created in P.
+response_within_4h_events as (
+
+    select
+        {{ kpi_event(
+            'cs.response_within_4h',
+            'created_on',
+            dimensions={'channel': 'channel', 'category': 'category'},
+            numerator='case when first_response_at is not null and '
+                ~ elapsed_seconds('created_at', 'first_response_at')
+                ~ ' <= 240 * 60 then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from tickets
+
+),
+
+-- cs.first_contact_resolution: resolved in P with one contact and never reopened / resolved in P.
+first_contact_resolution_events as (
+
+    select
+        {{ kpi_event(
+            'cs.first_contact_resolution',
+            'resolved_on',
+            dimensions={'channel': 'channel', 'category': 'category'},
+            numerator='case when contacts_count = 1 and reopened_count = 0 then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from resolved_tickets
+
+),
+
+-- cs.nps: 100 × (promoters 9–10 − detractors 0–6) / responses in P; the numerator carries the
+-- factor 100, so value = numerator / denominator.
+nps_events as (
+
+    select
+        {{ kpi_event(
+            'cs.nps',
+            'responded_on',
+            numerator='case when score >= 9 then 100 when score <= 6 then -100 else 0 end',
+            denominator='1',
+        ) }}
+    from nps_responses
+
+),
+
+-- cs.csat: surveys answered in P with score >= 4 / surveys answered in P (channel of the ticket).
+csat_events as (
+
+    select
+        {{ kpi_event(
+            'cs.csat',
+            'csat_surveys.responded_on',
+            dimensions={'channel': 'tickets.channel'},
+            numerator='case when csat_surveys.score >= 4 then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from csat_surveys
+    left join tickets
+        on csat_surveys.ticket_id = tickets.ticket_id
+    where csat_surveys.responded_at is not null
+
+),
+
+-- cs.contact_volume: tickets created in P.
+contact_volume_events as (
+
+    select
+        {{ kpi_event(
+            'cs.contact_volume',
+            'created_on',
+            dimensions={'channel': 'channel', 'category': 'category'},
+            numerator='1',
+        ) }}
+    from tickets
+
+),
+
+-- cs.contacts_per_1000_customers: 1000 × tickets created in P / customers created on or before
+-- the last day of P (the numerator carries the factor 1000; sample_size counts the tickets).
+contacts_per_1000_events as (
+
+    select
+        {{ kpi_event(
+            'cs.contacts_per_1000_customers',
+            'created_on',
+            numerator='1000',
+        ) }}
+    from tickets
+
+),
+
+customers_by_day as (
+
+    select
+        created_on,
+        count(*) as customers_created
+    from customers
+    group by created_on
+
+),
+
+contacts_per_1000_period_events as (
+
+    select
+        {{ kpi_period_event(
+            'cs.contacts_per_1000_customers',
+            'periods.grain',
+            'periods.period_start',
+            denominator='coalesce(sum(customers_by_day.customers_created), 0)',
+            is_population='false',
+        ) }}
+    from periods
+    left join customers_by_day
+        on customers_by_day.created_on <= periods.period_end
+    group by periods.grain, periods.period_start
+
+),
+
+-- The guardrails on resolved and created tickets.
+reopen_events as (
+
+    select
+        {{ kpi_event(
+            'cs.reopen_rate',
+            'resolved_on',
+            dimensions={'channel': 'channel'},
+            numerator='case when reopened_count > 0 then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from resolved_tickets
+
+),
+
+repeat_contact_events as (
+
+    select
+        {{ kpi_event(
+            'cs.repeat_contact_rate',
+            'resolved_on',
+            dimensions={'channel': 'channel'},
+            numerator='case when contacts_count > 1 then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from resolved_tickets
+
+),
+
+split_ticket_events as (
+
+    select
+        {{ kpi_event(
+            'cs.split_ticket_share',
+            'created_on',
+            dimensions={'channel': 'channel'},
+            numerator='case when parent_ticket_id is not null then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from tickets
+
+),
+
+csat_coverage_events as (
+
+    select
+        {{ kpi_event(
+            'cs.csat_survey_coverage',
+            'resolved_on',
+            dimensions={'channel': 'channel'},
+            numerator='case when has_csat_survey then 1 else 0 end',
+            denominator='1',
+        ) }}
+    from resolved_tickets
+
+),
+
+events as (
+
+    select * from first_response_events
+    union all
+    select * from response_within_4h_events
+    union all
+    select * from first_contact_resolution_events
+    union all
+    select * from nps_events
+    union all
+    select * from csat_events
+    union all
+    select * from contact_volume_events
+    union all
+    select * from contacts_per_1000_events
+    union all
+    select * from reopen_events
+    union all
+    select * from repeat_contact_events
+    union all
+    select * from split_ticket_events
+    union all
+    select * from csat_coverage_events
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events') }}
+
+    union all
+
+    select * from contacts_per_1000_period_events
+
+),
+
+bounds as (
+
+    {{ kpi_bounds('period_events') }}
+
+),
+
+cells as (
+
+    {{ aggregate_kpi_cells('period_events') }}
+
+),
+
+final as (
+
+    {{ finalize_kpi_cells('cells', 'bounds', kpis) }}
+
+)
+
+select {{ kpi_published_columns() }} from final

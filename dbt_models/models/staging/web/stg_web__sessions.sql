@@ -1,0 +1,52 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- Incremental on the ingest ledger: a run reads only files ingested since the last run
+-- (higher _file_id) and replaces the stored version of every key they contain, so an
+-- updated row of an old period is still counted once, in its latest version.
+
+with
+
+source as (
+
+    select * from {{ source('web', 'sessions') }}
+    {% if is_incremental() %}
+    where _file_id > (select coalesce(max(_file_id), -1) from {{ this }})
+    {% endif %}
+
+),
+
+latest as (
+
+    select * from source
+    {{ latest_version(['session_id']) }}
+
+),
+
+final as (
+
+    select
+        session_id,
+        visitor_id,
+        started_at,
+        {{ local_date('started_at') }} as started_on,
+        channel,
+        campaign_id,
+        landing_page,
+        pageviews,
+        engaged_seconds,
+        _file_id,
+        _source_line,
+        _source_file,
+        _ingested_at
+    from latest
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Hand-made warehouses and a dbt runner for the dbt tests."""
