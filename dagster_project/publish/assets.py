@@ -1,0 +1,79 @@
+"""Dagster asset of the publish step: the annotated KPI product in KPI_PUBLISH_DIR.
+
+A thin wrapper around `dagster_project.publish.publish.publish`; see that module for what is
+written and how it is swapped in.
+"""
+
+import dagster as dg
+
+from dagster_project import settings
+from dagster_project.warehouse import Warehouse
+
+# The name of the annotated table the asset publishes; the quality checks attach to this key.
+PUBLISHED_KEY = dg.AssetKey(["kpi_scorecard"])
+KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
+CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    group_name="publish",
+    deps=[KPI_VALUES_KEY, CATALOG_KEY],
+    kinds={"duckdb", "parquet", "html"},
+    description=(
+        "kpi_values with their context (target, status, history, freshness, data quality, guardrail "
+        "flags, sentences in Danish and English) published to `<KPI_PUBLISH_DIR>`: kpis.duckdb "
+        "(swapped in atomically, DuckDB 1.x readable), parquet/*.parquet and scorecard.html."
+    ),
+)
+def kpi_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from dagster_project.publish.publish import publish
+    from dagster_project.publish.scorecard import read_data_quality
+
+    with warehouse.connection() as con:
+        result = publish(
+            con,
+            settings.publish_dir(),
+            as_of=settings.as_of(),
+            data_quality=read_data_quality(con),
+            run_id=context.run.run_id,
+        )
+    summary = result.summary
+    if summary.dropped_kpi_ids:
+        context.log.warning(
+            f"kpi_values holds KPIs the catalog does not know, not published: {summary.dropped_kpi_ids}"
+        )
+    if summary.new_versions:
+        context.log.info(f"New definition versions recorded: {dict(summary.new_versions)}")
+    return dg.MaterializeResult(
+        metadata={
+            "database": dg.MetadataValue.path(str(result.database_path)),
+            "scorecard_html": dg.MetadataValue.path(str(result.html_path)),
+            "rows": summary.rows,
+            "kpis": summary.kpis,
+            "flagged_rows": summary.flagged_rows,
+            **{f"flags_{name}": count for name, count in summary.flag_counts.items()},
+            "new_definition_versions": len(summary.new_versions),
+            "as_of": str(result.as_of),
+            "computed_at": result.computed_at.isoformat(),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=PUBLISHED_KEY,
+    description="kpis.duckdb opens read-only, is DuckDB 1.x readable and publishes no suppressed HR number.",
+)
+def published_file_is_safe_to_read() -> dg.AssetCheckResult:
+    from dagster_project.publish.checks import check_published_database
+    from dagster_project.publish.publish import DATABASE_FILE
+
+    problems = check_published_database(settings.publish_dir() / DATABASE_FILE)
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
+    )
+
+
+publish_assets = [kpi_scorecard]
+publish_checks = [published_file_is_safe_to_read]

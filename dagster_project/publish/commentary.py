@@ -1,0 +1,292 @@
+"""Plain sentences: one per published value, and the sentences of the guardrail flags, in da and en.
+
+Pure functions of the numbers they describe; the scorecard step calls them per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from dagster_project.publish.formatting import (
+    POINT_UNITS,
+    format_difference,
+    format_percent,
+    format_points,
+    format_value,
+    is_negligible,
+    period_label,
+    period_phrase,
+    previous_period_label,
+)
+
+DIMENSION_NAMES = {
+    "da": {
+        "region": "region",
+        "channel": "kanal",
+        "product_category": "produktkategori",
+        "segment": "segment",
+        "campaign": "kampagne",
+        "platform": "platform",
+        "department": "afdeling",
+        "termination_type": "fratrædelsestype",
+        "line": "linje",
+        "site": "fabrik",
+        "product": "produkt",
+        "material": "materiale",
+        "category": "kategori",
+    },
+    "en": {},
+}
+
+# Reasons the KPI models give for a null value, in Danish; others are shown as they are.
+NULL_REASONS = {
+    "group below 5": {
+        "da": "gruppen er under 5 personer",
+        "en": "group below 5 people",
+    },
+    "complementary suppression": {
+        "da": "skjult, så en mindre gruppes tal ikke kan regnes ud",
+        "en": "suppressed so that a smaller group's number cannot be worked out",
+    },
+    "no data in period": {"da": "ingen data i perioden", "en": "no data in the period"},
+}
+
+_WORDS = {
+    "da": {
+        "target": "målet",
+        "budget": "budgettet",
+        "above": "over",
+        "below": "under",
+        "on": "på niveau med",
+        "of": "på",
+        "higher": "højere end",
+        "lower": "lavere end",
+        "unchanged": "uændret fra",
+        "and": "og",
+        "no_value": "ingen værdi",
+        "provisional": "foreløbigt tal",
+        "incomplete": "perioden er ikke afsluttet",
+        "break": "ny definition fra denne periode",
+        "rose": "steg",
+        "fell": "faldt",
+    },
+    "en": {
+        "target": "the target",
+        "budget": "the budget",
+        "above": "above",
+        "below": "below",
+        "on": "level with",
+        "of": "of",
+        "higher": "higher than",
+        "lower": "lower than",
+        "unchanged": "unchanged from",
+        "and": "and",
+        "no_value": "no value",
+        "provisional": "provisional",
+        "incomplete": "period not yet complete",
+        "break": "new definition from this period",
+        "rose": "rose",
+        "fell": "fell",
+    },
+}
+
+
+def dimension_label(dimension_name: str, dimension_value: str, lang: str) -> str:
+    """'kanal email' / 'channel email'; empty for the total."""
+    if dimension_name == "total":
+        return ""
+    return f"{DIMENSION_NAMES[lang].get(dimension_name, dimension_name).replace('_', ' ')} {dimension_value}"
+
+
+def null_reason_text(reason: str | None, lang: str) -> str:
+    if reason is None:
+        return NULL_REASONS["no data in period"][lang]
+    return NULL_REASONS.get(reason, {}).get(lang, reason)
+
+
+def commentary(
+    lang: str,
+    *,
+    name: str,
+    unit: str | None,
+    grain: str,
+    period_start: date,
+    value: float | None,
+    target: float | None = None,
+    target_type: str | None = None,
+    previous_value: float | None = None,
+    is_provisional: bool = False,
+    is_complete_period: bool = True,
+    definition_break: bool = False,
+    null_reason: str | None = None,
+    notes: Sequence[str] = (),
+    dimension_name: str = "total",
+    dimension_value: str = "total",
+) -> str:
+    """One sentence that puts a value in context.
+
+    'Hitrate 27 % i november 2026: 3 point under målet på 30 % og 2 point lavere end oktober.'
+    Gaps and changes of ratios, NPS and scores are in points; of other units relative (12 % higher).
+    `notes` are short extra remarks already in `lang` (the flags); they close the sentence in
+    parentheses together with provisional, incomplete period and definition break. A breakdown row
+    names its dimension value after the KPI: 'Hitrate (region Nord) 28,5 % i november 2026: ...'.
+    """
+    words = _WORDS[lang]
+    when = period_phrase(grain, period_start, lang)
+    where = dimension_label(dimension_name, dimension_value, lang)
+    if where:
+        name = f"{name} ({where})"
+    if value is None:
+        return f"{name}: {words['no_value']} {when} ({null_reason_text(null_reason, lang)})."
+    parts = []
+    if target is not None:
+        goal = words["budget"] if target_type == "budget" else words["target"]
+        target_text = format_value(target, unit, lang)
+        gap = value - target
+        if is_negligible(gap, target, unit):
+            parts.append(f"{words['on']} {goal} {words['of']} {target_text}")
+        else:
+            side = words["above"] if gap > 0 else words["below"]
+            parts.append(
+                f"{format_difference(gap, target, unit, lang)} {side} {goal} {words['of']} {target_text}"
+            )
+    if previous_value is not None:
+        before = previous_period_label(grain, period_start, lang)
+        change = value - previous_value
+        if is_negligible(change, previous_value, unit):
+            parts.append(f"{words['unchanged']} {before}")
+        else:
+            direction = words["higher"] if change > 0 else words["lower"]
+            parts.append(f"{format_difference(change, previous_value, unit, lang)} {direction} {before}")
+    remarks = []
+    if is_provisional:
+        remarks.append(words["provisional"])
+    if not is_complete_period:
+        remarks.append(words["incomplete"])
+    if definition_break:
+        remarks.append(words["break"])
+    remarks.extend(notes)
+    sentence = f"{name} {format_value(value, unit, lang)} {when}"
+    if parts:
+        sentence += ": " + f" {words['and']} ".join(parts)
+    if remarks:
+        sentence += " (" + "; ".join(remarks) + ")"
+    return sentence + "."
+
+
+# ── Flag sentences ───────────────────────────────────────────────────────────
+
+
+def movement(value: float, previous: float, unit: str | None, lang: str) -> str:
+    """'steg 0,4 point (8 %) fra 5 % til 5,4 %' / 'fell 12.5% from 48 to 42 minutes'."""
+    words = _WORDS[lang]
+    verb = words["rose"] if value > previous else words["fell"]
+    relative = format_percent(abs(value - previous) / abs(previous), lang)
+    if unit in POINT_UNITS:
+        points = (value - previous) * (100 if unit == "ratio" else 1)
+        amount = f"{format_points(points, lang)} ({relative})"
+    else:
+        amount = relative
+    span = "fra {} til {}" if lang == "da" else "from {} to {}"
+    return f"{verb} {amount} " + span.format(
+        format_value(previous, unit, lang), format_value(value, unit, lang)
+    )
+
+
+def guardrail_message(
+    lang: str,
+    *,
+    grain: str,
+    period_start: date,
+    dimension_name: str,
+    dimension_value: str,
+    headline_name: str,
+    headline_unit: str | None,
+    headline_value: float,
+    headline_previous: float,
+    guardrail_name: str,
+    guardrail_unit: str | None,
+    guardrail_value: float,
+    guardrail_previous: float,
+    meaning: str,
+) -> str:
+    """What moved, by how much, and what it may mean."""
+    where = dimension_label(dimension_name, dimension_value, lang)
+    prefix = f"{where[:1].upper()}{where[1:]}: " if where else ""
+    before = previous_period_label(grain, period_start, lang)
+    now = period_label(grain, period_start, lang)
+    headline = movement(headline_value, headline_previous, headline_unit, lang)
+    guardrail = movement(guardrail_value, guardrail_previous, guardrail_unit, lang)
+    if lang == "da":
+        return (
+            f"{prefix}{headline_name} {headline} fra {before} til {now}, mens {guardrail_name} "
+            f"{guardrail} og dermed gik den forkerte vej. Det kan betyde: {meaning}."
+        )
+    return (
+        f"{prefix}{headline_name} {headline} from {before} to {now}, while {guardrail_name} "
+        f"{guardrail}, the wrong way. It may mean: {meaning}."
+    )
+
+
+def guardrail_note(other_name: str, other_value: float, other_previous: float, lang: str) -> str:
+    """The short remark in the commentary of a flagged row: 'advarsel: Genåbningsrate steg samtidig'."""
+    words = _WORDS[lang]
+    verb = words["rose"] if other_value > other_previous else words["fell"]
+    if lang == "da":
+        return f"advarsel: {other_name} {verb} samtidig"
+    return f"warning: {other_name} {verb} at the same time"
+
+
+def selection_bias_message(
+    lang: str,
+    *,
+    grain: str,
+    period_start: date,
+    dimension_name: str,
+    dimension_value: str,
+    surveyed_rate: float,
+    not_surveyed_rate: float,
+    surveyed_tickets: int,
+    not_surveyed_tickets: int,
+) -> str:
+    """The CSAT selection-bias check: first contact resolution of surveyed vs not surveyed tickets."""
+    where = dimension_label(dimension_name, dimension_value, lang)
+    gap = format_points((surveyed_rate - not_surveyed_rate) * 100, lang)
+    surveyed = format_percent(surveyed_rate, lang)
+    others = format_percent(not_surveyed_rate, lang)
+    counts = f"{surveyed_tickets:,} og {not_surveyed_tickets:,}".replace(",", ".")
+    if lang == "da":
+        scope = f"sager løst {period_phrase(grain, period_start, lang)}" + (f" ({where})" if where else "")
+        effect = "for godt" if surveyed_rate > not_surveyed_rate else "for dårligt"
+        return (
+            f"Blandt {scope} blev {surveyed} af sagerne med en tilfredshedsmåling løst ved første "
+            f"kontakt, mod {others} af sagerne uden ({gap} forskel; {counts} sager). CSAT måles "
+            f"dermed på en skæv del af kunderne og kan se {effect} ud."
+        )
+    scope = f"tickets resolved {period_phrase(grain, period_start, lang)}" + (f" ({where})" if where else "")
+    effect = "better" if surveyed_rate > not_surveyed_rate else "worse"
+    return (
+        f"Among {scope}, {surveyed} of those sent a CSAT survey were solved at first contact against "
+        f"{others} of those not surveyed (a gap of {gap}; {surveyed_tickets:,} and "
+        f"{not_surveyed_tickets:,} tickets). CSAT is measured on a skewed set of customers and may "
+        f"look {effect} than it is."
+    )
+
+
+SELECTION_BIAS_NOTE = {
+    "da": "advarsel: skæv udvælgelse til tilfredshedsmålingen",
+    "en": "warning: the CSAT survey sample is skewed",
+}
+
+
+def drift_message(lang: str, *, kpi_name: str, old_version: str, new_version: str) -> str:
+    if lang == "da":
+        return (
+            f"Definitionen af {kpi_name} er ændret fra denne periode (version {old_version} → "
+            f"{new_version}); tal før og efter er beregnet forskelligt og bør ikke læses som én serie."
+        )
+    return (
+        f"The definition of {kpi_name} changed from this period (version {old_version} → {new_version}); "
+        "values before and after are computed differently and should not be read as one series."
+    )

@@ -1,0 +1,291 @@
+"""The publish step: kpi_values → kpis.duckdb, Parquet exports and scorecard.html in the publish folder.
+
+Every output is first written completely under a temporary name in the same folder, checked, and
+only then moved over the previous one with os.replace (atomic on one file system). A reader that
+holds kpis.duckdb open keeps the version it opened; one that opens it afterwards gets the new one;
+nobody sees a half-written file or a lock, because the writer never opens kpis.duckdb itself. A
+failed run removes its temporary files and leaves the last good outputs in place.
+
+kpis.duckdb is written in storage version v1.0.0, which DuckDB 1.x readers (the BI drivers) open.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from dagster_project.catalog import FUNCTIONS
+from dagster_project.publish.html import render_scorecard_html
+from dagster_project.publish.scorecard import (
+    KPI_VALUES_RELATION,
+    SCORECARD_COLUMNS,
+    DataQuality,
+    PublishError,
+    ScorecardSummary,
+    build_scorecard,
+    persist_history,
+)
+
+DATABASE_FILE = "kpis.duckdb"
+PARQUET_FOLDER = "parquet"
+HTML_FILE = "scorecard.html"
+STORAGE_VERSION = "v1.0.0"
+# What DuckDB 2 reports in duckdb_databases().tags for a file DuckDB 1.x can open.
+READABLE_STORAGE_TAG = "v1.0.0+"
+_ALIAS = "_pub_out"
+
+FUNCTION_VIEWS = {function: f"{function}_scorecard" for function in FUNCTIONS}
+
+# Views of the published file, over its own tables (stored as SQL, bound when a reader queries).
+VIEWS = {
+    **{
+        view: f"select * from kpi_scorecard where function = '{function}'"
+        for function, view in FUNCTION_VIEWS.items()
+    },
+    # Headline KPIs, total rows, in the last complete month of each KPI.
+    "latest_kpis": """
+        select scorecard.*
+        from kpi_scorecard as scorecard
+        inner join (
+            select kpi_id, max(period_start) as period_start
+            from kpi_scorecard
+            where grain = 'month' and is_complete_period and dimension_name = 'total'
+            group by kpi_id
+        ) as latest
+            on latest.kpi_id = scorecard.kpi_id
+            and latest.period_start = scorecard.period_start
+        where scorecard.kpi_role = 'headline'
+            and scorecard.grain = 'month'
+            and scorecard.dimension_name = 'total'
+    """,
+}
+
+CATALOG_SQL = """
+create or replace temp table _pub_catalog as
+select
+    row_number() over () as catalog_order,
+    kpis.kpi_id,
+    kpis.function,
+    kpis.role as kpi_role,
+    kpis.parent_kpi_id,
+    kpis.name_da,
+    kpis.name_en,
+    kpis.question_da,
+    kpis.question_en,
+    kpis.definition_da,
+    kpis.definition_en,
+    kpis.unit,
+    kpis.direction,
+    kpis.owner,
+    kpis.refresh_cadence,
+    kpis.freshness_limit_hours,
+    array_to_string(kpis.grains, ', ') as grains,
+    array_to_string(kpis.dimensions, ', ') as dimensions,
+    kpis.is_additive,
+    array_to_string(kpis.sources, ', ') as sources,
+    kpis.target_type,
+    kpis.target_value,
+    versions.definition_version,
+    (
+        select string_agg(pairs.guardrail_kpi_id, ', ' order by pairs.guardrail_kpi_id)
+        from catalog.guardrail_pairs as pairs
+        where pairs.headline_kpi_id = kpis.kpi_id
+    ) as guardrail_kpi_ids,
+    (
+        select string_agg(pairs.headline_kpi_id, ', ' order by pairs.headline_kpi_id)
+        from catalog.guardrail_pairs as pairs
+        where pairs.guardrail_kpi_id = kpis.kpi_id
+    ) as guards_kpi_ids
+from catalog.kpis as kpis
+left join _pub_kpis as versions on versions.kpi_id = kpis.kpi_id
+"""
+
+FLAGS_TABLE_SQL = """
+select kpi_id, grain, period_start, dimension_name, dimension_value, flag_id, severity,
+    related_kpi_id, message_da, message_en
+from _pub_flags
+order by kpi_id, grain, period_start, dimension_name, dimension_value, check_order, related_kpi_id
+"""
+
+# Published table → query over this run's temp tables.
+PUBLISHED_TABLES = {
+    "kpi_scorecard": "select * from _pub_scorecard order by kpi_id, grain, period_start, dimension_name, dimension_value",
+    "kpi_flags": FLAGS_TABLE_SQL,
+    "kpi_catalog": "select * from _pub_catalog order by catalog_order",
+    "kpi_definition_history": "select * from _pub_history order by first_published_at, kpi_id",
+    "publish_info": "select * from _pub_info",
+}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    database_path: Path
+    parquet_paths: tuple[Path, ...]
+    html_path: Path
+    computed_at: datetime
+    as_of: date
+    run_id: str
+    summary: ScorecardSummary
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        for candidate in (path, path.with_name(path.name + ".wal")):
+            candidate.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace(temporary: Path, final: Path) -> None:
+    _fsync(temporary)
+    os.replace(temporary, final)
+    _fsync(final.parent)
+
+
+def _write_database(con: duckdb.DuckDBPyConnection, temporary: Path) -> None:
+    """All published tables and views into a new file in storage version v1.0.0, then closed."""
+    original = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach '{_sql_path(temporary)}' as {_ALIAS} (storage_version '{STORAGE_VERSION}')")
+    try:
+        con.execute(f"use {_ALIAS}")  # so that the views bind to the file's own tables
+        con.execute("begin transaction")
+        try:
+            for table, query in PUBLISHED_TABLES.items():
+                con.execute(f"create table {_ALIAS}.main.{table} as {query}")
+            for view, query in VIEWS.items():
+                con.execute(f"create view {_ALIAS}.main.{view} as {query}")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        con.execute(f'use "{original}"')
+        con.execute(f"detach {_ALIAS}")  # checkpoints: the file is complete, no WAL is left
+
+
+def verify_published_database(path: Path, expected_rows: int, computed_at: datetime) -> None:
+    """Open a written file read-only as a reader would and check what it holds."""
+    with duckdb.connect(str(path), read_only=True) as reader:
+        tags = reader.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]
+        if tags != READABLE_STORAGE_TAG:
+            raise PublishError(f"{path} has storage version {tags!r}, not {READABLE_STORAGE_TAG!r}")
+        rows, stamp = reader.execute(
+            "select (select count(*) from kpi_scorecard), (select computed_at from publish_info)"
+        ).fetchone()
+        for view in VIEWS:
+            reader.execute(f"select count(*) from {view}").fetchone()
+    if rows != expected_rows or stamp != computed_at:
+        raise PublishError(
+            f"{path} holds {rows} rows computed at {stamp}, expected {expected_rows} at {computed_at}"
+        )
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, folder: Path, token: str) -> dict[Path, Path]:
+    """One Parquet file per published table and view; returns temporary → final paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    queries = dict(PUBLISHED_TABLES)
+    for view, query in VIEWS.items():
+        queries[view] = query.replace("kpi_scorecard", "_pub_scorecard")
+    moves = {}
+    for name, query in queries.items():
+        final = folder / f"{name}.parquet"
+        temporary = folder / f".{name}.parquet.{token}.tmp"
+        moves[temporary] = final
+        con.execute(f"copy ({query}) to '{_sql_path(temporary)}' (format parquet, compression zstd)")
+    return moves
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    publish_dir: Path,
+    *,
+    as_of: date,
+    computed_at: datetime | None = None,
+    data_quality: Mapping[str, DataQuality | str] | None = None,
+    kpi_values: str = KPI_VALUES_RELATION,
+    run_id: str | None = None,
+    noise_gate: bool = False,
+) -> PublishResult:
+    """Annotate `kpi_values` (read through `con`, the warehouse) and publish it to `publish_dir`.
+
+    `data_quality`: kpi_id → DataQuality(status, messages) or a bare status ('ok' | 'warning' |
+    'error' | 'unknown'); KPIs not named are 'unknown'. `noise_gate` (off by default, as
+    kpis.md defines the flag by the threshold alone): a guardrail flag also needs both moves
+    beyond sampling noise where a test applies (annotations.kpi_move_is_beyond_noise). The definition history is kept in the
+    warehouse (publish.kpi_definition_history) and updated only after the files are in place.
+    """
+    computed_at = computed_at or datetime.now(ZoneInfo("Europe/Copenhagen"))
+    run_id = run_id or uuid.uuid4().hex
+    summary = build_scorecard(
+        con,
+        as_of=as_of,
+        computed_at=computed_at,
+        data_quality=data_quality,
+        kpi_values=kpi_values,
+        noise_gate=noise_gate,
+    )
+    con.execute(CATALOG_SQL)
+    con.execute(
+        """
+        create or replace temp table _pub_info as
+        select cast(? as varchar) as run_id, cast(? as timestamptz) as computed_at, cast(? as date) as as_of,
+            cast(? as bigint) as scorecard_rows, cast(? as bigint) as flagged_rows,
+            cast(? as varchar) as storage_version, cast(? as varchar) as written_by_duckdb
+        """,
+        [run_id, computed_at, as_of, summary.rows, summary.flagged_rows, STORAGE_VERSION, duckdb.__version__],
+    )
+    publish_dir = Path(publish_dir)
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:12]
+    database = publish_dir / DATABASE_FILE
+    database_tmp = publish_dir / f".{DATABASE_FILE}.{token}.tmp"
+    html_path = publish_dir / HTML_FILE
+    html_tmp = publish_dir / f".{HTML_FILE}.{token}.tmp"
+    moves: dict[Path, Path] = {}
+    try:
+        _write_database(con, database_tmp)
+        verify_published_database(database_tmp, summary.rows, computed_at)
+        moves.update(_write_parquet(con, publish_dir / PARQUET_FOLDER, token))
+        page = render_scorecard_html(
+            con, scorecard="_pub_scorecard", catalog="_pub_catalog", computed_at=computed_at, as_of=as_of
+        )
+        html_tmp.write_text(page, encoding="utf-8")
+        moves[html_tmp] = html_path
+        # Everything is written: swap in quick succession, the database last.
+        for temporary, final in moves.items():
+            _replace(temporary, final)
+        _replace(database_tmp, database)
+    finally:
+        _remove(database_tmp, html_tmp, *moves)
+    persist_history(con, summary.new_versions, computed_at, as_of)
+    return PublishResult(
+        database_path=database,
+        parquet_paths=tuple(sorted(moves.values())),
+        html_path=html_path,
+        computed_at=computed_at,
+        as_of=as_of,
+        run_id=run_id,
+        summary=summary,
+    )
+
+
+__all__ = ["SCORECARD_COLUMNS", "DataQuality", "PublishError", "PublishResult", "publish"]
