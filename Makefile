@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format ui bench demo-data clean
+.PHONY: help setup run test check lint format ui bench demo-data clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ run: setup ## Generate demo data if landing is empty, materialize every asset, p
 test: setup ## Run the whole test suite
 	$(BIN)/python -m pytest
 
+check: setup ## Run only the data-quality checks against the warehouse (prints what failed)
+	$(BIN)/python -m expectations.check
+
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,7 +46,7 @@ format: setup ## Format the Python code
 ui: setup ## Start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
-bench: setup ## Benchmarks: ingest at scale 10 (rows/s), see tests/bench/
+bench: setup ## Benchmarks at scale 10: ingest, dbt overhead, validation share (tests/bench/run.py)
 	$(BIN)/python -m tests.bench.run
 
 demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)

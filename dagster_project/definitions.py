@@ -6,13 +6,14 @@ from dagster_dbt import DbtCliResource
 from dagster_project.ingest.assets import ingest_assets
 from dagster_project.jobs import daily_job, daily_schedule, full_refresh_job, landing_sensor
 from dagster_project.publish.assets import publish_assets, publish_checks
+from dagster_project.quality.checks import quality_checks
 from dagster_project.transform.assets import transform_assets, transform_checks
 from dagster_project.transform.project import DBT_EXECUTABLE, dbt_project
 from dagster_project.warehouse import Warehouse
 
 defs = dg.Definitions(
     assets=[*ingest_assets, *transform_assets, *publish_assets],
-    asset_checks=[*transform_checks, *publish_checks],
+    asset_checks=[*transform_checks, *quality_checks, *publish_checks],
     jobs=[full_refresh_job, daily_job],
     schedules=[daily_schedule],
     sensors=[landing_sensor],

@@ -1,0 +1,1 @@
+"""A hand-made warehouse on which every expectation passes, and helpers to break it."""
