@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -581,6 +582,52 @@ def compare_kpi_ids(catalog: Catalog, kpi_ids: Iterable[str]) -> tuple[list[str]
     present = set(kpi_ids)
     known = set(catalog.ids())
     return [kpi_id for kpi_id in catalog.ids() if kpi_id not in present], sorted(present - known)
+
+
+def freshness_limits_by_source(catalog: Catalog) -> dict[str, int]:
+    """Per contract table (`source.table`), the tightest freshness limit of the KPIs that read it.
+
+    A table no KPI reads has no entry: nothing the business steers by goes stale with it.
+    """
+    limits: dict[str, int] = {}
+    for kpi in catalog.kpis:
+        if kpi.freshness_limit_hours is None:
+            continue
+        for source in kpi.sources:
+            limits[source] = min(limits.get(source, kpi.freshness_limit_hours), kpi.freshness_limit_hours)
+    return limits
+
+
+def tightest_freshness_limit(catalog: Catalog) -> int | None:
+    """The smallest freshness limit of any KPI: the published scorecard must be at least that fresh."""
+    limits = [kpi.freshness_limit_hours for kpi in catalog.kpis if kpi.freshness_limit_hours]
+    return min(limits) if limits else None
+
+
+# NFKD leaves these whole, so they would vanish from an ASCII slug.
+_DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def owner_team(owner: str) -> str:
+    """A catalog owner as a Dagster team owner: `Salgsdirektør / Head of Sales` → `team:head-of-sales`.
+
+    Dagster owners are emails or `team:<name>`; the English role after the slash makes an ASCII slug.
+    """
+    role = owner.split("/")[-1].lower().translate(_DANISH_LETTERS)
+    ascii_role = unicodedata.normalize("NFKD", role).encode("ascii", "ignore").decode()
+    return "team:" + (re.sub(r"[^a-z0-9]+", "-", ascii_role).strip("-") or "unknown")
+
+
+def mart_owners(catalog: Catalog) -> dict[str, list[str]]:
+    """Per function mart (`fct_<prefix>_kpis`), the team owners of its KPIs in catalog order."""
+    owners: dict[str, list[str]] = {}
+    for kpi in catalog.kpis:
+        if not kpi.owner:
+            continue
+        teams = owners.setdefault(f"fct_{ID_PREFIXES[kpi.function]}_kpis", [])
+        if owner_team(kpi.owner) not in teams:
+            teams.append(owner_team(kpi.owner))
+    return owners
 
 
 # ── Lint ─────────────────────────────────────────────────────────────────────

@@ -11,6 +11,10 @@ import duckdb
 
 from dagster_project import settings
 
+# Every step that opens the warehouse read-write claims this pool; dagster.yaml limits it to one
+# slot, so steps of concurrent runs (a backfill, the sensor's run) wait instead of hitting the lock.
+DUCKDB_POOL = "duckdb_warehouse"
+
 
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-write connection; creates the folder of a new warehouse."""

@@ -404,3 +404,11 @@ def test_compare_kpi_ids_reports_missing_and_unknown_kpis(catalog: Catalog) -> N
     present = [kpi_id for kpi_id in catalog.ids() if kpi_id != "cs.nps"] + ["cs.old_kpi"]
     assert compare_kpi_ids(catalog, present) == (["cs.nps"], ["cs.old_kpi"])
     assert compare_kpi_ids(catalog, catalog.ids()) == ([], [])
+
+
+def test_a_catalog_owner_becomes_a_dagster_team_named_by_the_english_role():
+    from dagster_project.catalog import owner_team
+
+    assert owner_team("Salgsdirektør / Head of Sales") == "team:head-of-sales"
+    assert owner_team("Kvalitetschef") == "team:kvalitetschef"
+    assert owner_team("Økonomichef") == "team:oekonomichef"

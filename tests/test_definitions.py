@@ -67,3 +67,80 @@ def test_the_sensor_requests_a_run_for_new_files_and_nothing_on_a_quiet_tick(lan
     newer.write_text("ticket_id\nT2\n")
     os.utime(newer, ns=(10**19, 10**19))  # clearly newer than anything seen
     assert len(_tick(quiet.cursor).run_requests) == 1
+
+
+# Worked out by hand from dbt_models/kpi_catalog.yml: per table, the smallest
+# freshness_limit_hours of the KPIs whose sources name it.
+EXPECTED_FRESHNESS_HOURS = {
+    "crm__customers": 36,  # cs.contacts_per_1000_customers (sales.customer_retention: 768)
+    "crm__orders": 36,  # sales.revenue
+    "crm__order_lines": 36,
+    "crm__products": 36,
+    "crm__opportunities": 768,
+    "finance__budgets": 768,  # only sales.revenue_vs_budget
+    "web__sessions": 192,
+    "marketing__leads": 36,  # marketing.leads
+    "marketing__campaigns": 768,  # only marketing.roas
+    "marketing__ad_spend": 768,
+    "marketing__social_posts": 192,
+    "hr__employees": 768,
+    "hr__absences": 768,
+    "hr__requisitions": 768,
+    "hr__survey_responses": 2208,  # the yearly survey
+    "mes__machines": 36,
+    "mes__production_runs": 36,
+    "mes__material_usage": 192,
+    "mes__shipments": 192,
+    "helpdesk__tickets": 36,
+    "helpdesk__csat_surveys": 192,
+    "helpdesk__nps_responses": 768,
+}
+
+
+def _fail_hours(key: dg.AssetKey) -> float | None:
+    policy = defs.resolve_asset_graph().get(key).freshness_policy
+    return None if policy is None else policy.fail_window.to_timedelta().total_seconds() / 3600
+
+
+def test_ingest_assets_carry_the_tightest_freshness_limit_of_the_kpis_reading_them():
+    for raw_table, hours in EXPECTED_FRESHNESS_HOURS.items():
+        assert _fail_hours(dg.AssetKey(["raw", raw_table])) == hours, raw_table
+
+
+def test_a_table_no_kpi_reads_has_no_freshness_policy():
+    assert _fail_hours(dg.AssetKey(["raw", "crm__salespeople"])) is None
+
+
+def test_the_scorecard_is_as_fresh_as_the_most_demanding_kpi():
+    assert _fail_hours(dg.AssetKey(["kpi_scorecard"])) == 36
+
+
+def test_function_marts_are_owned_by_the_owners_of_their_kpis():
+    graph = defs.resolve_asset_graph()
+    assert set(graph.get(dg.AssetKey(["fct_cs_kpis"])).owners) == {
+        "team:head-of-customer-service",
+        "team:customer-service-quality-lead",
+    }
+    assert set(graph.get(dg.AssetKey(["fct_hr_kpis"])).owners) == {
+        "team:head-of-hr",
+        "team:head-of-talent-acquisition",
+    }
+
+
+def test_every_step_that_writes_the_warehouse_claims_the_duckdb_pool():
+    graph = defs.resolve_asset_graph()
+    writers = [dg.AssetKey(["raw", "helpdesk__tickets"]), dg.AssetKey(["kpi_catalog"])]
+    writers += [dg.AssetKey(["kpi_values"]), dg.AssetKey(["kpi_scorecard"])]
+    for key in writers:
+        assert graph.get(key).pools == {"duckdb_warehouse"}, key
+
+
+def test_the_instance_template_queues_runs_one_at_a_time_with_a_pool_of_one(tmp_path):
+    from dagster_project.settings import PROJECT_ROOT
+
+    (tmp_path / "dagster.yaml").write_text((PROJECT_ROOT / "dagster_project" / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        config = instance.get_concurrency_config()
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    assert config.run_queue_config.max_concurrent_runs == 1
+    assert config.pool_config.default_pool_limit == 1

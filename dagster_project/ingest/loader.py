@@ -165,6 +165,7 @@ class TableLoader:
         self.as_of = as_of
         self.batch_id = batch_id
         self.log = log
+        self.current_file: Path | None = None
         con.execute(MACROS)
 
     @property
@@ -174,6 +175,8 @@ class TableLoader:
     def load_new_files(self) -> list[FileResult]:
         results = []
         for path in landing_files(self.table_dir):
+            # Kept after an unexpected error, so the failure message can name the file.
+            self.current_file = path
             result = self.load_file(path)
             if result.status != "already_ingested":
                 self.log(
@@ -182,6 +185,7 @@ class TableLoader:
                     + (f" ({result.message})" if result.message else "")
                 )
             results.append(result)
+        self.current_file = None
         return results
 
     def load_file(self, path: Path) -> FileResult:

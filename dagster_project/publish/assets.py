@@ -4,15 +4,20 @@ A thin wrapper around `dagster_project.publish.publish.publish`; see that module
 written and how it is swapped in.
 """
 
+from datetime import timedelta
+
 import dagster as dg
 
 from dagster_project import settings
-from dagster_project.warehouse import Warehouse
+from dagster_project.catalog import load_catalog, tightest_freshness_limit
+from dagster_project.warehouse import DUCKDB_POOL, Warehouse
 
 # The name of the annotated table the asset publishes; the quality checks attach to this key.
 PUBLISHED_KEY = dg.AssetKey(["kpi_scorecard"])
 KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
 CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
+# The scorecard shows every KPI, so it must be as fresh as the most demanding one.
+_FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
 
 
 @dg.asset(
@@ -20,6 +25,12 @@ CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
     group_name="publish",
     deps=[KPI_VALUES_KEY, CATALOG_KEY],
     kinds={"duckdb", "parquet", "html"},
+    freshness_policy=(
+        dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=_FRESHNESS_HOURS))
+        if _FRESHNESS_HOURS
+        else None
+    ),
+    pool=DUCKDB_POOL,
     description=(
         "kpi_values with their context (target, status, history, freshness, data quality, guardrail "
         "flags, sentences in Danish and English) published to `<KPI_PUBLISH_DIR>`: kpis.duckdb "

@@ -23,7 +23,7 @@ import dagster as dg
 from dagster_project import settings
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.contract import TABLES, Table
-from dagster_project.warehouse import Warehouse
+from dagster_project.warehouse import DUCKDB_POOL, Warehouse
 from expectations.spec import ExpectationSpec, load_suites
 
 KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
@@ -157,6 +157,7 @@ _INGEST_SPECS = [
 @dg.multi_asset_check(
     specs=_INGEST_SPECS,
     name="ingest_quality_checks",
+    pool=DUCKDB_POOL,
     description="Freshness and ingest health suites (expectations/suites/), run once for every ingest asset.",
 )
 def ingest_quality_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
@@ -198,12 +199,14 @@ _MART_SPECS = [
 @dg.multi_asset_check(
     specs=_MART_SPECS,
     name="kpi_values_quality_checks",
+    pool=DUCKDB_POOL,
     description="Consistent-definition suite on kpi_values, and the gate on the source suites; "
     "error-level checks block the publish step.",
 )
 def kpi_values_quality_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
     report = _run(warehouse, context.run.run_id, None, reuse_stored=True)
     _log_report(context, report)
+    blocking_failures: dict[str, list[str]] = {}
     for spec in _MART_SPECS:
         if spec.name == GATE_CHECK:
             ids = [expectation.id for expectation in _GATE_EXPECTATIONS]
@@ -212,7 +215,31 @@ def kpi_values_quality_checks(context: dg.AssetCheckExecutionContext, warehouse:
         result = check_result(report.outcomes, ids)
         if report.docs_index:
             result["metadata"]["data_docs"] = dg.MetadataValue.path(report.docs_index)
+        if spec.blocking and not result["passed"] and result["severity"] == dg.AssetCheckSeverity.ERROR:
+            blocking_failures[spec.name] = _failed_error_ids(report.outcomes, ids)
         yield dg.AssetCheckResult(asset_key=KPI_VALUES_KEY, check_name=spec.name, **result)
+    if blocking_failures:
+        context.log.error(blocked_publish_message(blocking_failures))
+
+
+def _failed_error_ids(outcomes: list, expectation_ids: list[str]) -> list[str]:
+    ids = set(expectation_ids)
+    return [
+        o.expectation_id
+        for o in outcomes
+        if o.expectation_id in ids and not o.success and o.severity == "error"
+    ]
+
+
+def blocked_publish_message(failures: dict[str, list[str]]) -> str:
+    """Why kpi_scorecard did not run: the failing checks, their expectations, and what to do."""
+    checks = "; ".join(f"{name} ({', '.join(ids) or 'see check metadata'})" for name, ids in failures.items())
+    return (
+        f"Publish of kpi_scorecard is blocked: error-level check(s) on kpi_values failed: {checks}. "
+        "The previously published files stay as they were. Run `make check` to print each failing "
+        "expectation with its rows; fix the source file and land it again, or acknowledge a rejected "
+        "file (`python -m expectations.acknowledge`), then re-run the daily job."
+    )
 
 
 # ── The publish asset kpi_scorecard ─────────────────────────────────────────
@@ -259,6 +286,7 @@ def published_outputs_findings(publish_dir, expected_rows: int | None) -> tuple[
 @dg.asset_check(
     asset=PUBLISH_KEY,
     name="published_outputs_readable_and_complete",
+    pool=DUCKDB_POOL,
     description=f"{PUBLISHED_DATABASE}, {PUBLISHED_PARQUET} and {PUBLISHED_HTML} open, and hold as many "
     "rows as kpi_values in the warehouse.",
 )

@@ -1,6 +1,8 @@
 """Dagster assets of the transform step: the KPI catalog table and every dbt model."""
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -11,10 +13,11 @@ from dagster_project.catalog import (
     format_findings,
     lint,
     load_catalog,
+    mart_owners,
     write_catalog_tables,
 )
 from dagster_project.transform.project import dbt_project, ensure_manifest, kpi_sql_texts
-from dagster_project.warehouse import Warehouse
+from dagster_project.warehouse import DUCKDB_POOL, Warehouse
 
 CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
 
@@ -25,6 +28,7 @@ CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
     kinds={"duckdb", "yaml"},
     description="The KPI catalog (dbt_models/kpi_catalog.yml) as `catalog.*` tables, with each KPI's "
     "definition version (hash of its catalog entry and the SQL that computes it).",
+    pool=DUCKDB_POOL,
 )
 def kpi_catalog(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     catalog = load_catalog()
@@ -57,12 +61,48 @@ def catalog_lint() -> dg.AssetCheckResult:
     )
 
 
+_FAILED_STATUSES = ("error", "fail", "runtime error")
+_MAX_LISTED_NODES = 10
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def dbt_failure_message(run_results: Mapping[str, Any], run_results_path: Path) -> str:
+    """The failing dbt nodes with dbt's first line about each, and what to do next."""
+    failed = [r for r in run_results.get("results", []) if r.get("status") in _FAILED_STATUSES]
+    lines = [
+        f"- {r['unique_id']} ({r['status']}): {_first_line(r.get('message'))}"
+        for r in failed[:_MAX_LISTED_NODES]
+    ]
+    if len(failed) > _MAX_LISTED_NODES:
+        lines.append(f"- ... and {len(failed) - _MAX_LISTED_NODES} more")
+    names = " ".join(r["unique_id"].split(".")[-1] for r in failed[:_MAX_LISTED_NODES])
+    return "\n".join(
+        [
+            f"dbt build of the dbt_models assets failed: {len(failed)} node(s) failed or errored.",
+            *lines,
+            f"Details: {run_results_path} (and the dbt output above in the run log). Reproduce with "
+            f"`.venv/bin/dbt build --project-dir dbt_models --profiles-dir dbt_models --select {names or '<node>'}`; "
+            "a failing data test means suspect data: `make check` lists the failing rows. Downstream assets "
+            "did not run and the published files stay as they were.",
+        ]
+    )
+
+
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
 
 
 class KpiTranslator(DagsterDbtTranslator):
-    """Sources point at the ingest and catalog assets; models are grouped by layer and function."""
+    """Sources point at the ingest and catalog assets; models are grouped by layer and function;
+    each function's mart is owned by the owners of its KPIs in the catalog."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._mart_owners = mart_owners(load_catalog())
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -77,6 +117,9 @@ class KpiTranslator(DagsterDbtTranslator):
             return folders[1] if len(folders) > 1 else "kpis"
         return folders[0] if folders else "kpis"
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return self._mart_owners.get(dbt_resource_props["name"]) or super().get_owners(dbt_resource_props)
+
 
 @dbt_assets(
     manifest=ensure_manifest(),
@@ -86,10 +129,17 @@ class KpiTranslator(DagsterDbtTranslator):
             enable_asset_checks=True, enable_duplicate_source_asset_keys=True
         )
     ),
+    pool=DUCKDB_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    # Not raising inside dagster-dbt, so the failure can name the failing nodes and what to do.
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        run_results = invocation.target_path / "run_results.json"
+        results = json.loads(run_results.read_text()) if run_results.exists() else {}
+        raise dg.Failure(description=dbt_failure_message(results, run_results))
 
 
 transform_assets = [kpi_catalog, dbt_models]
