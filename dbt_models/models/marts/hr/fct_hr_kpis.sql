@@ -61,15 +61,6 @@ calendar as (
 
 ),
 
--- Scheduled hours count up to the as-of date, or up to the last loaded absence when that is
--- later, so that the running period's rate is not diluted by days that have not happened.
-scheduled_hours_through as (
-
-    select greatest({{ as_of_date() }}, coalesce(max(absence_date), {{ as_of_date() }})) as through_on
-    from absences
-
-),
-
 -- Per department, grain and period: headcount on the first and the last day, the mean daily
 -- headcount over the period's days up to the as-of date (the privacy measure) and the
 -- scheduled hours on workdays.
@@ -91,13 +82,11 @@ department_periods as (
         coalesce(avg(headcount_by_day.headcount) filter (
             where headcount_by_day.date_day <= {{ as_of_date() }}
         ), 0) as average_headcount_to_as_of,
-        coalesce(sum(headcount_by_day.scheduled_hours) filter (
-            where headcount_by_day.date_day <= scheduled_hours_through.through_on
-        ), 0) as scheduled_hours,
+        -- kpis.md: scheduled hours on the workdays in P, the running period's included.
+        coalesce(sum(headcount_by_day.scheduled_hours), 0) as scheduled_hours,
         max(headcount_by_day.headcount) as max_headcount
     from headcount_by_day
     cross join (select unnest(['day', 'week', 'month']) as grain) as grains
-    cross join scheduled_hours_through
     group by 1, 2, 3
 
 ),
