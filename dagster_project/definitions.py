@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.ingest.assets import ingest_assets
-from dagster_project.jobs import daily_job, daily_schedule, full_refresh_job, landing_sensor
+from dagster_project.jobs import backfill_facts_job, daily_job, daily_schedule, full_refresh_job, landing_sensor
 from dagster_project.publish.assets import publish_assets, publish_checks
 from dagster_project.quality.checks import quality_checks
 from dagster_project.transform.assets import transform_assets, transform_checks
@@ -14,7 +14,7 @@ from dagster_project.warehouse import Warehouse
 defs = dg.Definitions(
     assets=[*ingest_assets, *transform_assets, *publish_assets],
     asset_checks=[*transform_checks, *quality_checks, *publish_checks],
-    jobs=[full_refresh_job, daily_job],
+    jobs=[full_refresh_job, daily_job, backfill_facts_job],
     schedules=[daily_schedule],
     sensors=[landing_sensor],
     resources={

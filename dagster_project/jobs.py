@@ -5,20 +5,39 @@ import json
 import dagster as dg
 
 from dagster_project import settings
+from dagster_project.transform.assets import FACT_MODELS, fact_partitions
 
 ALL_ASSETS = dg.AssetSelection.all()
 
+# The daily and full-refresh runs are not partitioned: they build the partitioned facts in
+# one go (incrementally, or from scratch), as every other asset.
 # A full refresh rebuilds every dbt model from scratch; the daily run builds incrementally.
 full_refresh_job = dg.define_asset_job(
     "full_refresh",
     selection=ALL_ASSETS,
     description="Ingest new files, rebuild every dbt model from scratch, check, publish.",
-    config={"ops": {"dbt_models": {"config": {"full_refresh": True}}}},
+    config={
+        "ops": {
+            "dbt_models": {"config": {"full_refresh": True}},
+            "dbt_fact_models": {"config": {"full_refresh": True}},
+        }
+    },
 )
 daily_job = dg.define_asset_job(
     "daily",
     selection=ALL_ASSETS,
     description="Ingest new files, incremental dbt build, check, publish.",
+)
+
+# A backfill: the facts of a range of days (one run), then everything built on them, so the
+# published KPIs reflect the rebuilt days. Ingest does not run: it rebuilds from loaded files.
+FACTS = dg.AssetSelection.assets(*(dg.AssetKey([name]) for name in FACT_MODELS))
+backfill_facts_job = dg.define_asset_job(
+    "backfill_facts",
+    selection=FACTS.downstream(),
+    partitions_def=fact_partitions,
+    description="Rebuild the incremental facts of a range of days (the latest version of every key "
+    "of those days, as a full refresh would), then the models, checks and publish built on them.",
 )
 
 daily_schedule = dg.ScheduleDefinition(

@@ -477,7 +477,6 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_KEY: dict[str, Table] = {table.key: table for table in TABLES}
-SOURCES: tuple[str, ...] = tuple(dict.fromkeys(table.source for table in TABLES))
 
 # Lineage columns every raw row carries, after the contract's columns.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -10,15 +10,18 @@
 -- Incremental on the ingest ledger: a run reads only files ingested since the last run
 -- (higher _file_id) and replaces the stored version of every key they contain, so an
 -- updated row of an old period is still counted once, in its latest version.
+-- A partitioned run (vars partition_start / partition_end: the Dagster daily partitions)
+-- rebuilds the lines of the orders whose latest version was ordered on those local days,
+-- each in its latest version across all files. A line has no date of its own: lines of
+-- orders not loaded (orphans, in no KPI) are rebuilt only by incremental and full runs.
+-- depends_on: {{ source('crm', 'orders') }}
 
 with
 
 source as (
 
     select * from {{ source('crm', 'order_lines') }}
-    {% if is_incremental() %}
-    where _file_id > (select coalesce(max(_file_id), -1) from {{ this }})
-    {% endif %}
+    {{ fact_source_filter() }}
 
 ),
 
@@ -43,6 +46,13 @@ final as (
         _source_file,
         _ingested_at
     from latest
+    {% if is_partition_run() %}
+    where order_id in (
+        select order_id from {{ source('crm', 'orders') }}
+        {{ latest_version(['order_id']) }}
+        and {{ in_partition_window(local_date('ordered_at')) }}
+    )
+    {% endif %}
 
 )
 

@@ -10,15 +10,17 @@
 -- Incremental on the ingest ledger: a run reads only files ingested since the last run
 -- (higher _file_id) and replaces the stored version of every key they contain, so an
 -- updated row of an old period is still counted once, in its latest version.
+-- A partitioned run (vars partition_start / partition_end: the Dagster daily partitions)
+-- rebuilds the keys of those local days instead: the runs whose latest version has
+-- its shift_date on those days, and those stored on them (a run moved to another day gets its
+-- latest version), each in its latest version across all files.
 
 with
 
 source as (
 
     select * from {{ source('mes', 'production_runs') }}
-    {% if is_incremental() %}
-    where _file_id > (select coalesce(max(_file_id), -1) from {{ this }})
-    {% endif %}
+    {{ fact_source_filter() }}
 
 ),
 
@@ -46,6 +48,12 @@ final as (
         _source_file,
         _ingested_at
     from latest
+    {% if is_partition_run() %}
+    where {{ in_partition_window("shift_date") }}
+        or run_id in (
+            select run_id from {{ this }} where {{ in_partition_window('shift_date') }}
+        )
+    {% endif %}
 
 )
 

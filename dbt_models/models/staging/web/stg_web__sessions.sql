@@ -10,15 +10,17 @@
 -- Incremental on the ingest ledger: a run reads only files ingested since the last run
 -- (higher _file_id) and replaces the stored version of every key they contain, so an
 -- updated row of an old period is still counted once, in its latest version.
+-- A partitioned run (vars partition_start / partition_end: the Dagster daily partitions)
+-- rebuilds the keys of those local days instead: the sessions whose latest version
+-- started on those days, and those stored on them (a session moved to another day gets its
+-- latest version), each in its latest version across all files.
 
 with
 
 source as (
 
     select * from {{ source('web', 'sessions') }}
-    {% if is_incremental() %}
-    where _file_id > (select coalesce(max(_file_id), -1) from {{ this }})
-    {% endif %}
+    {{ fact_source_filter() }}
 
 ),
 
@@ -46,6 +48,12 @@ final as (
         _source_file,
         _ingested_at
     from latest
+    {% if is_partition_run() %}
+    where {{ in_partition_window(local_date('started_at')) }}
+        or session_id in (
+            select session_id from {{ this }} where {{ in_partition_window('started_on') }}
+        )
+    {% endif %}
 
 )
 
