@@ -4,7 +4,13 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.ingest.assets import ingest_assets
-from dagster_project.jobs import backfill_facts_job, daily_job, daily_schedule, full_refresh_job, landing_sensor
+from dagster_project.jobs import (
+    backfill_facts_job,
+    daily_job,
+    daily_schedule,
+    full_refresh_job,
+    landing_sensor,
+)
 from dagster_project.publish.assets import publish_assets, publish_checks
 from dagster_project.quality.checks import quality_checks
 from dagster_project.transform.assets import transform_assets, transform_checks

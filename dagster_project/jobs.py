@@ -5,7 +5,7 @@ import json
 import dagster as dg
 
 from dagster_project import settings
-from dagster_project.transform.assets import FACT_MODELS, fact_partitions
+from dagster_project.transform.assets import FACT_MODELS
 
 ALL_ASSETS = dg.AssetSelection.all()
 
@@ -35,7 +35,6 @@ FACTS = dg.AssetSelection.assets(*(dg.AssetKey([name]) for name in FACT_MODELS))
 backfill_facts_job = dg.define_asset_job(
     "backfill_facts",
     selection=FACTS.downstream(),
-    partitions_def=fact_partitions,
     description="Rebuild the incremental facts of a range of days (the latest version of every key "
     "of those days, as a full refresh would), then the models, checks and publish built on them.",
 )

@@ -144,3 +144,30 @@ def test_the_instance_template_queues_runs_one_at_a_time_with_a_pool_of_one(tmp_
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     assert config.run_queue_config.max_concurrent_runs == 1
     assert config.pool_config.default_pool_limit == 1
+
+
+FACTS = [
+    "stg_crm__order_lines",
+    "stg_web__sessions",
+    "stg_helpdesk__tickets",
+    "stg_hr__absences",
+    "stg_mes__production_runs",
+]
+
+
+def test_the_incremental_facts_have_daily_partitions_and_backfill_in_one_run():
+    graph = defs.resolve_asset_graph()
+    for name in FACTS:
+        node = graph.get(dg.AssetKey([name]))
+        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), name
+        assert node.partitions_def.timezone == "Europe/Copenhagen"
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    for name in ("stg_crm__orders", "int_orders_with_revenue", "kpi_values"):
+        assert graph.get(dg.AssetKey([name])).partitions_def is None, name
+
+
+def test_the_backfill_job_rebuilds_the_facts_and_what_is_built_on_them():
+    selected = defs.resolve_job_def("backfill_facts").asset_layer.selected_asset_keys
+    assert {dg.AssetKey([name]) for name in FACTS} <= selected
+    assert dg.AssetKey(["kpi_values"]) in selected
+    assert dg.AssetKey(["raw", "helpdesk__tickets"]) not in selected
