@@ -96,16 +96,23 @@
     cast({{ denominator }} as double) as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
-    cast({{ people }} as double) as people
+    cast({{ people }} as double) as people,
+    cast(1 as bigint) as event_count
 {%- endmacro %}
 
 
 {% macro explode_to_periods(events) %}
-    {#- Each event row once per grain, in the day, ISO week and month holding its event_on. -#}
+    {#-
+        Each event row once per grain of its KPI (catalog grains), in the day, ISO week or month
+        holding its event_on. Rows that add to sums are first summed per KPI, day and dimension
+        values (event_count says how many rows a summed row stands for), so that a mart
+        aggregates thousands of day cells rather than millions of order lines; rows with a
+        median measure stay one per event.
+    -#}
     select
         events.kpi_id,
-        grains.grain,
-        {{ period_start('grains.grain', 'events.event_on') }} as period_start,
+        kpi_grains.grain,
+        {{ period_start('kpi_grains.grain', 'events.event_on') }} as period_start,
         events.event_on,
         events.is_bounding,
         {% for slot in range(1, 4) -%}
@@ -116,10 +123,52 @@
         events.denominator,
         events.measure,
         events.is_population,
-        events.people
-    from {{ events }} as events
-    cross join (select unnest(['day', 'week', 'month']) as grain) as grains
-    where events.event_on is not null
+        events.people,
+        events.event_count
+    from (
+        select
+            kpi_id,
+            event_on,
+            is_bounding,
+            {% for slot in range(1, 4) -%}
+            dimension_{{ slot }}_name,
+            dimension_{{ slot }}_value,
+            {% endfor -%}
+            sum(numerator) as numerator,
+            sum(denominator) as denominator,
+            cast(null as double) as measure,
+            is_population,
+            sum(people) as people,
+            count(*) as event_count
+        from {{ events }}
+        where event_on is not null
+            and measure is null
+        group by all
+
+        union all
+
+        select
+            kpi_id,
+            event_on,
+            is_bounding,
+            {% for slot in range(1, 4) -%}
+            dimension_{{ slot }}_name,
+            dimension_{{ slot }}_value,
+            {% endfor -%}
+            numerator,
+            denominator,
+            measure,
+            is_population,
+            people,
+            cast(1 as bigint) as event_count
+        from {{ events }}
+        where event_on is not null
+            and measure is not null
+    ) as events
+    inner join (
+        select kpi_id, unnest(grains) as grain from {{ ref('stg_catalog__kpis') }}
+    ) as kpi_grains
+        on events.kpi_id = kpi_grains.kpi_id
 {%- endmacro %}
 
 
@@ -156,7 +205,7 @@
         sum(denominator) as denominator,
         median(measure) as median_value,
         count(measure) as measure_count,
-        count(*) filter (where is_population) as population_count,
+        coalesce(sum(event_count) filter (where is_population), 0) as population_count,
         sum(people) as people_count,
         cast(null as varchar) as null_reason
     from {{ period_events }}

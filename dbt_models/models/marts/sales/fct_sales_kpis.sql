@@ -164,15 +164,23 @@ events as (
 
 -- Customer retention and churn: the customers with an order in a period are the population of
 -- the next period; they are retained when they order in that period too.
+retention_grains as (
+
+    select unnest(grains) as grain
+    from {{ ref('stg_catalog__kpis') }}
+    where kpi_id = 'sales.customer_retention'
+
+),
+
 customer_periods as (
 
     select distinct
-        periods.grain,
-        periods.period_start,
+        retention_grains.grain,
+        {{ period_start('retention_grains.grain', 'orders.ordered_on') }} as period_start,
         orders.customer_id
     from orders
-    inner join periods
-        on orders.ordered_on between periods.period_start and periods.period_end
+    cross join retention_grains
+    where orders.ordered_on is not null
 
 ),
 
