@@ -1,7 +1,6 @@
 """The Dagster code location: each domain module brings its own assets."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.ingest.assets import ingest_assets
 from dagster_project.jobs import (
@@ -14,7 +13,7 @@ from dagster_project.jobs import (
 from dagster_project.publish.assets import publish_assets, publish_checks
 from dagster_project.quality.checks import quality_checks
 from dagster_project.transform.assets import transform_assets, transform_checks
-from dagster_project.transform.project import DBT_EXECUTABLE, dbt_project
+from dagster_project.transform.project import dbt_resource
 from dagster_project.warehouse import Warehouse
 
 defs = dg.Definitions(
@@ -25,7 +24,7 @@ defs = dg.Definitions(
     sensors=[landing_sensor],
     resources={
         "warehouse": Warehouse(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": dbt_resource(),
     },
     # DuckDB has one writer: steps run one after another in the run's process.
     executor=dg.in_process_executor,

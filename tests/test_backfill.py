@@ -94,11 +94,9 @@ def _backfill(job: dg.JobDefinition, **kwargs: object) -> dg.ExecuteInProcessRes
 
 
 def test_a_backfill_of_two_days_equals_the_full_refresh_of_those_days(env: Path):
-    from dagster_dbt import DbtCliResource
-
     from dagster_project.definitions import defs
     from dagster_project.transform.assets import dbt_fact_models
-    from dagster_project.transform.project import DBT_EXECUTABLE, dbt_project
+    from dagster_project.transform.project import dbt_resource
 
     assert (
         defs.resolve_job_def("full_refresh")
@@ -140,7 +138,7 @@ def test_a_backfill_of_two_days_equals_the_full_refresh_of_those_days(env: Path)
         con.execute(f"update main.stg_web__sessions set pageviews = -1 where started_on = date '{OUTSIDE}'")
     single_day = dg.materialize(
         [dbt_fact_models],
-        resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+        resources={"dbt": dbt_resource()},
         partition_key=DAYS[0],
         instance=dg.DagsterInstance.ephemeral(),
     )

@@ -23,6 +23,22 @@ def test_an_ingest_failure_names_the_asset_the_file_and_what_to_do():
     assert "re-execute" in message
 
 
+def test_a_dbt_command_starts_without_a_version_probe_or_an_in_process_adapter(monkeypatch):
+    """dagster-dbt would run `dbt --version` and open a dbt adapter before every dbt step (4-5 s)."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from dagster_project.transform.project import dbt_resource
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"unexpected check_output{args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    invocation = dbt_resource().cli(["--version"])
+    invocation.wait()
+    assert invocation.is_successful()
+    assert invocation.adapter is None
+
+
 def test_a_dbt_failure_lists_the_failing_nodes_and_where_to_look():
     run_results = {
         "results": [

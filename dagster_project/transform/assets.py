@@ -153,8 +153,11 @@ def crosses_fact_boundary(test_props: Mapping[str, Any]) -> bool:
     return bool(models & set(FACT_MODELS)) and bool(models - set(FACT_MODELS))
 
 
-# Tests run with an op only when every model they read is in it (see crosses_fact_boundary).
-INDIRECT_SELECTION = ["--indirect-selection", "cautious"]
+# What the pipeline builds: models and their data tests. A data test runs with an op only when
+# every model it reads is in it (see crosses_fact_boundary). Unit tests check the SQL, not the
+# data: they run in `make test` (tests/test_dbt_golden.py builds with them), and dbt advises
+# leaving them out of production builds.
+PIPELINE_BUILD = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
 
 
 _TRANSLATOR = KpiTranslator(
@@ -191,8 +194,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
     pool=DUCKDB_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    yield from _build(context, dbt, [*args, *INDIRECT_SELECTION])
+    args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
+    yield from _build(context, dbt, args)
 
 
 @dbt_assets(
@@ -209,11 +212,7 @@ def dbt_fact_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     """A partitioned run (a backfill) rebuilds the facts of its days, delete+insert by key in
     their latest version; an unpartitioned run (the daily and full-refresh jobs) builds them
     incrementally or, with full_refresh, from scratch."""
-    args = (
-        ["build", "--full-refresh", *INDIRECT_SELECTION]
-        if config.full_refresh
-        else ["build", *INDIRECT_SELECTION]
-    )
+    args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else list(PIPELINE_BUILD)
     window = partition_vars(context)
     if window and not config.full_refresh:
         context.log.info(f"Rebuilding the facts of the local days {window} (end exclusive)")
