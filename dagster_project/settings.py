@@ -5,7 +5,7 @@
 | KPI_LANDING_DIR     | data/landing               | where operational extracts arrive                  |
 | KPI_WAREHOUSE_PATH  | data/warehouse/kpi.duckdb  | the DuckDB warehouse (raw, staging, marts)         |
 | KPI_PUBLISH_DIR     | data/published             | published KPI tables for analysts and BI tools     |
-| KPI_AS_OF           | today                      | the date that counts as today (freshness, periods) |
+| KPI_AS_OF           | today in Europe/Copenhagen | the date that counts as today (freshness, periods) |
 
 Relative paths are taken from the project root, so every entry point agrees.
 """
@@ -13,10 +13,13 @@ Relative paths are taken from the project root, so every entry point agrees.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The company's time zone: dbt's `as_of_date` macro takes "today" there too.
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def _path(variable: str, default: str) -> Path:
@@ -36,11 +39,23 @@ def publish_dir() -> Path:
     return _path("KPI_PUBLISH_DIR", "data/published")
 
 
+def today_in_copenhagen(now: datetime | None = None) -> date:
+    """The local date in Europe/Copenhagen at `now` (an aware datetime; default: the current instant).
+
+    Not `date.today()`: that is the host's time zone (often UTC on servers), which
+    disagrees with dbt's as-of date for an hour or two around local midnight.
+    """
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("today_in_copenhagen needs an aware datetime; a naive one is ambiguous")
+    return now.astimezone(LOCAL_TZ).date()
+
+
 def as_of() -> date:
     """`KPI_AS_OF` as a date; a malformed value is an error, not a silent default."""
     text = os.environ.get("KPI_AS_OF", "").strip()
     if not text:
-        return date.today()
+        return today_in_copenhagen()
     try:
         return date.fromisoformat(text)
     except ValueError as error:

@@ -16,6 +16,7 @@ import csv
 import gzip
 import hashlib
 import io
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -66,18 +67,18 @@ def landing_files(table_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: str(p.relative_to(table_dir)).encode())
 
 
-def _open_decompressed(path: Path) -> io.BufferedIOBase:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+def _open_decompressed(path: Path, decompress: bool = True) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if decompress and path.name.endswith(".gz") else path.open("rb")
 
 
-def scan_file(path: Path, check_utf8: bool) -> _Scan:
+def scan_file(path: Path, check_utf8: bool, decompress: bool = True) -> _Scan:
     """Hash the decompressed bytes, count physical lines, find the first invalid UTF-8 byte."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = newlines = 0
     utf8_error = None
     last_byte = b""
-    with _open_decompressed(path) as stream:
+    with _open_decompressed(path, decompress) as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
             if check_utf8 and utf8_error is None:
@@ -127,23 +128,35 @@ def _read_header(path: Path, file_label: str) -> list[str]:
             raise FileRejected(f"{file_label}: the file is empty (no header row)") from None
 
 
-def _csv_records_with_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Every record after the header with the physical line it starts on (header = line 1)."""
+def _csv_records_with_lines(path: Path) -> Iterator[tuple[int, list[str] | None, str, str | None]]:
+    """Every record after the header: its start line (header = line 1), fields, original text, error.
+
+    A record breaking the quoting rules has no fields but its error; the reader drops the
+    rest of its line and goes on with the next line, so one bad record costs no others.
+    """
     with _open_decompressed(path) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text, strict=True)
+        consumed: list[str] = []  # the physical lines of the current record, as written
+
+        def lines() -> Iterator[str]:
+            for physical in text:
+                consumed.append(physical)
+                yield physical
+
+        reader = csv.reader(lines(), strict=True)
         next(reader, None)
         line = reader.line_num + 1
         while True:
+            consumed.clear()
             try:
-                record = next(reader)
+                record, error = next(reader), None
             except StopIteration:
                 return
-            except csv.Error as error:
-                yield line, [f"\x00malformed CSV record: {error}"]
-                return
-            if record:  # a blank line is not a record
-                yield line, record
+            except csv.Error as csv_error:
+                record, error = None, str(csv_error)
+            original = "".join(consumed).removesuffix("\n").removesuffix("\r")
+            if record != []:  # a blank line is not a record
+                yield line, record, original, error
             line = reader.line_num + 1
 
 
@@ -193,7 +206,14 @@ class TableLoader:
         self._has_malformed = False
         is_parquet = path.name.endswith(".parquet")
         supported = path.name.endswith(SUPPORTED_SUFFIXES)
-        scan = scan_file(path, check_utf8=supported and not is_parquet)
+        unreadable = None
+        try:
+            scan = scan_file(path, check_utf8=supported and not is_parquet)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            # Not gzip, or a damaged one: there are no decompressed bytes to hash, so the ledger
+            # keeps the hash of the file as stored (an unchanged file is not rejected twice).
+            scan = scan_file(path, check_utf8=False, decompress=False)
+            unreadable = f"{label}: not a valid gzip file ({type(error).__name__}: {error})"
         seen = self.con.execute(
             f"select file_path, status from {LEDGER_TABLE} where source_table = ? and content_hash = ? "
             "order by file_id",
@@ -202,12 +222,14 @@ class TableLoader:
         if any(file_path == label for file_path, _ in seen):
             return FileResult(label, "already_ingested")
         loaded_before = [file_path for file_path, status in seen if status == "loaded"]
-        if loaded_before:
+        if loaded_before and not unreadable:
             return self._record(
                 label, scan, "duplicate", 0, 0, 0, f"same content as {loaded_before[0]}: skipped"
             )
         try:
             try:
+                if unreadable:
+                    raise FileRejected(unreadable)
                 if not supported:
                     raise FileRejected(f"{label}: unsupported file type (use .csv, .csv.gz or .parquet)")
                 if scan.utf8_error:
@@ -251,14 +273,13 @@ class TableLoader:
         """Python's CSV reader: exact start lines for records spanning lines; malformed records kept."""
         self.con.execute("drop table if exists _stage_text")
         lines, values, malformed = [], [[] for _ in names], []
-        for line, record in _csv_records_with_lines(path):
+        for line, record, original, error in _csv_records_with_lines(path):
+            if record is None:
+                malformed.append((line, original, f"malformed CSV record, breaks RFC 4180 quoting: {error}"))
+                continue
             if len(record) != len(names):
-                reason = (
-                    record[0][1:]
-                    if record and record[0].startswith("\x00")
-                    else f"malformed CSV record: {len(record)} fields where the header has {len(names)}"
-                )
-                malformed.append((line, ",".join(record) if not record[0].startswith("\x00") else "", reason))
+                reason = f"malformed CSV record: {len(record)} fields where the header has {len(names)}"
+                malformed.append((line, original, reason))
                 continue
             lines.append(line)
             for column, value in zip(values, record, strict=True):
@@ -415,9 +436,18 @@ def _parquet_text(quoted: str, parquet_type: str, column: Column | None) -> str:
         return quoted
     if kind == "int" and upper in ("FLOAT", "DOUBLE") or upper.startswith("DECIMAL") and kind == "int":
         # 37.0 converts exactly, 37.5 does not: keep the fraction so the integer rule rejects it.
-        return f"case when {quoted} = trunc({quoted}) then cast(cast({quoted} as bigint) as varchar) else cast({quoted} as varchar) end"
-    if kind == "dec" and (upper in ("FLOAT", "DOUBLE") or upper.startswith("DECIMAL")):
-        return f"cast(cast({quoted} as decimal(38, 12)) as varchar)"
+        # try_cast: a whole number beyond bigint (or inf, nan) keeps its text and is a bad row.
+        return (
+            f"case when {quoted} = trunc({quoted}) then coalesce(cast(try_cast({quoted} as bigint) as varchar), "
+            f"cast({quoted} as varchar)) else cast({quoted} as varchar) end"
+        )
+    if kind == "dec" and upper in ("FLOAT", "DOUBLE"):
+        # `dec` is stored as DOUBLE (like CSV text): a float widens exactly, a double's shortest
+        # round-trip text parses back to itself. nan and inf stay as text and quarantine the row.
+        return f"kpi_double_text(cast({quoted} as double))"
+    if kind == "dec" and upper.startswith("DECIMAL"):
+        # A decimal's own text is exact, so it becomes the same DOUBLE as that text in a CSV.
+        return f"cast({quoted} as varchar)"
     if kind == "ts" and upper.startswith("TIMESTAMP WITH TIME ZONE"):
         return f"strftime({quoted} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')"
     if kind == "ts" and upper.startswith("TIMESTAMP"):

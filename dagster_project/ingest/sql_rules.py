@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from dagster_project.ingest.contract import Column, Table
 
 # ISO 8601: date, `T` or space, hh:mm[:ss[.fraction]], optional offset Z, +hh:mm or +hhmm.
-_TS_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?"
+# The contract sets no limit on the fraction's digits.
+_TS_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
 _OFFSET_AT_END = r"(Z|[+-]\d{2}:?\d{2})$"
 
 # Temporary macros, created on each ingest connection. A time with an offset is
@@ -21,6 +22,12 @@ _OFFSET_AT_END = r"(Z|[+-]\d{2}:?\d{2})$"
 # instant (summer time) and a spring-gap time with the offset before the change
 # (UTC+1). So take summer time when it round-trips to the same wall clock, and
 # UTC+1 otherwise. DuckDB's own cast picks the later instant, hence the macro.
+# Timestamps hold microseconds: digits beyond the sixth are cut off (truncation,
+# toward the earlier microsecond, never rounding up into the next second or day),
+# explicitly, so the result does not depend on what the cast does with them.
+# A Parquet double is staged as text in plain positional notation (the dec rule
+# accepts no exponent), from DuckDB's shortest round-trip text, so it parses back
+# to the same double.
 MACROS = f"""
 create or replace temp macro kpi_local_to_instant(naive) as
     case
@@ -28,12 +35,35 @@ create or replace temp macro kpi_local_to_instant(naive) as
             then (naive - interval 2 hour) at time zone 'UTC'
         else (naive - interval 1 hour) at time zone 'UTC'
     end;
+create or replace temp macro kpi_micro_ts(t) as regexp_replace(t, '(\\.\\d{{6}})\\d+', '\\1');
 create or replace temp macro kpi_parse_ts(t) as
     case
         when not regexp_full_match(t, '{_TS_PATTERN}') then null
-        when regexp_matches(t, '{_OFFSET_AT_END}') then try_cast(t as timestamptz)
-        else kpi_local_to_instant(try_cast(t as timestamp))
+        when regexp_matches(t, '{_OFFSET_AT_END}') then try_cast(kpi_micro_ts(t) as timestamptz)
+        else kpi_local_to_instant(try_cast(kpi_micro_ts(t) as timestamp))
     end;
+create or replace temp macro kpi_place_point(sign, digits, point) as
+    sign || case
+        when point <= 0 then '0.' || repeat('0', -point) || digits
+        when point >= length(digits) then digits || repeat('0', point - length(digits))
+        else left(digits, point) || '.' || substr(digits, point + 1)
+    end;
+create or replace temp macro kpi_sci_to_plain(text, parts) as
+    case
+        when parts.mantissa = '' then text
+        else kpi_place_point(
+            parts.sign,
+            replace(parts.mantissa, '.', ''),
+            length(split_part(parts.mantissa, '.', 1)) + cast(parts.exponent as integer)
+        )
+    end;
+create or replace temp macro kpi_double_text(x) as
+    kpi_sci_to_plain(
+        cast(x as varchar),
+        regexp_extract(
+            cast(x as varchar), '^(-?)([0-9]+[.]?[0-9]*)e([+-]?[0-9]+)$', ['sign', 'mantissa', 'exponent']
+        )
+    );
 """
 
 
