@@ -718,13 +718,22 @@ def format_findings(findings: Iterable[LintFinding]) -> str:
 
 
 def definition_version(kpi: Kpi, sql_text: str) -> str:
-    """Short sha256 of what defines the KPI's values: its definition fields and its SQL."""
+    """Short sha256 of what defines the KPI's values: its definition fields and its SQL.
+
+    Grains and dimensions decide which rows are published and direction decides status and the
+    guardrail checks, so they are part of the definition; names, question, owner, cadence and
+    target are not (a new owner or target does not change what the series measures).
+    """
     entry = {
         "id": kpi.id,
         "unit": kpi.unit,
+        "direction": kpi.direction,
         "definition_da": _collapse_whitespace(kpi.definition_da),
         "definition_en": _collapse_whitespace(kpi.definition_en),
         "sources": sorted(kpi.sources),
+        # Sorted: listing the same grains or dimensions in another order is not a new definition.
+        "grains": sorted(kpi.grains),
+        "dimensions": sorted(kpi.dimensions),
     }
     canonical = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     payload = f"{canonical}\n{_collapse_whitespace(sql_text)}"

@@ -496,7 +496,13 @@ def _kpi_values_select(ctx: SummaryContext) -> str:
     if not ctx.relation_exists(relation):
         raise SummaryUnavailable(f"{relation} does not exist: the dbt models have not been built")
     available = set(ctx.columns_of(relation))
-    optional = {"definition_version": "varchar", "as_of_date": "date", "sample_size": "bigint"}
+    # people_count: HR privacy, only checked to be hidden on suppressed cells (never shown in a frame).
+    optional = {
+        "definition_version": "varchar",
+        "as_of_date": "date",
+        "sample_size": "bigint",
+        "people_count": "double",
+    }
     columns = [
         "kpi_id",
         "grain",
@@ -576,7 +582,7 @@ def kpi_values(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
             (value is null) = (null_reason is not null) as is_null_reason_consistent,
             not (
                 coalesce(null_reason in ({", ".join(_quote(reason) for reason in SUPPRESSION_REASONS)}), false)
-                and (numerator is not null or denominator is not null)
+                and (numerator is not null or denominator is not null or people_count is not null)
             ) as hides_suppressed_inputs,
             coalesce(as_of_date = cast(? as date), false) as is_built_for_as_of
         from checked

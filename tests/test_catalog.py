@@ -290,6 +290,27 @@ def test_definition_version_changes_with_the_definition(catalog: Catalog) -> Non
         changed = dataclasses.replace(kpi, **{field_name: getattr(kpi, field_name) + " Ny."})
         assert definition_version(changed, SQL) != before, field_name
     assert definition_version(dataclasses.replace(kpi, unit="per_1000"), SQL) != before
+    # Direction decides status and which way a guardrail move counts.
+    assert definition_version(dataclasses.replace(kpi, direction="higher"), SQL) != before
+    # Grains decide which rows are published: dropping the day rows is a new definition.
+    assert definition_version(dataclasses.replace(kpi, grains=("week", "month")), SQL) != before
+
+
+def test_changing_the_dimensions_changes_the_version_and_changing_the_owner_does_not(
+    catalog: Catalog,
+) -> None:
+    # cs.contact_volume: dimensions (channel, category), owner the head of customer service.
+    kpi = catalog.kpi("cs.contact_volume")
+    before = definition_version(kpi, SQL)
+    assert definition_version(dataclasses.replace(kpi, dimensions=("channel",)), SQL) != before
+    assert (
+        definition_version(dataclasses.replace(kpi, owner="Kvalitetsansvarlig / Quality Lead"), SQL) == before
+    )
+    # The same grains and dimensions listed in another order are the same definition.
+    reordered = dataclasses.replace(
+        kpi, dimensions=tuple(reversed(kpi.dimensions)), grains=tuple(reversed(kpi.grains))
+    )
+    assert definition_version(reordered, SQL) == before
 
 
 def test_definition_version_changes_with_the_sql(catalog: Catalog) -> None:

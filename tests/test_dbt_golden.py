@@ -354,6 +354,34 @@ def test_early_attrition_of_a_final_cohort(kpi_values):
     assert cell(kpi_values, "hr.early_attrition_rate", "month", "2024-03-01")["is_provisional"] is True
 
 
+def test_people_count_reaches_kpi_values_for_shown_hr_values_only(kpi_values):
+    def people(kpi_id: str, period: str, *dimension: str) -> float | None:
+        return cell(kpi_values, kpi_id, "month", period, *dimension)["people_count"]
+
+    # Mean daily headcount over March: 14 on 1-14 March, 13 from 15 March (E6 left) ->
+    # (14 × 14 + 13 × 17) / 31 = 417 / 31; ops (6 × 14 + 5 × 17) / 31 = 169 / 31. A
+    # termination type carries the total's.
+    assert people("hr.employee_turnover", "2024-03-01") == pytest.approx(417 / 31)
+    assert people("hr.employee_turnover", "2024-03-01", "department", "ops") == pytest.approx(169 / 31)
+    assert people("hr.employee_turnover", "2024-03-01", "termination_type", "voluntary") == pytest.approx(
+        417 / 31
+    )
+    # Suppressed cells (sales below 5, it as its complement) hand on no count.
+    assert people("hr.employee_turnover", "2024-03-01", "department", "sales") is None
+    assert people("hr.employee_turnover", "2024-03-01", "department", "it") is None
+    # April up to the as-of date 2024-04-10: 13 people every day.
+    assert people("hr.sick_absence_rate", "2024-04-01") == pytest.approx(13)
+    # Survey responses: 7 for satisfaction, 6 with an eNPS score; hires in January 2023: 15, ops 7.
+    assert people("hr.employee_satisfaction", "2024-03-01") == 7
+    assert people("hr.employee_satisfaction", "2024-03-01", "department", "ops") is None
+    assert people("hr.enps", "2024-03-01") == 6
+    assert people("hr.early_attrition_rate", "2023-01-01") == 15
+    assert people("hr.early_attrition_rate", "2023-01-01", "department", "ops") == 7
+    # Positions and other functions are not counted in people.
+    assert people("hr.time_to_hire_days", "2024-03-01") == 0
+    assert people("sales.hit_rate", "2024-03-01") == 0
+
+
 # ── Production ───────────────────────────────────────────────────────────────
 
 

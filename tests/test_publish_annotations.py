@@ -248,16 +248,53 @@ def test_duplicate_rows_are_refused(tmp_path):
     assert not (tmp_path / "published" / "kpis.duckdb").exists()
 
 
-def test_an_unsuppressed_small_hr_group_is_refused(tmp_path):
-    with duckdb.connect(str(make_warehouse(tmp_path / "w.duckdb", []))) as con:
-        con.execute("alter table main.kpi_values add column people_count double")
-        con.execute(
-            "insert into main.kpi_values values ('hr.enps', 'month', ?, ?, 'department', 'IT', 40, 2, 4, 4, "
-            "true, false, null, 4)",
-            [NOV, date(2026, 11, 30)],
+def _enps_it(people: float | None) -> dict:
+    # eNPS of department IT in November over `people` scores with 2 promoters and 1 detractor:
+    # 4 scores (10, 9, 7, 3) → 100 × (2 − 1) / 4 = 25; 5 scores (10, 9, 7, 7, 3) → 100 / 5 = 20.
+    count = people or 5
+    return value_row(
+        "hr.enps",
+        NOV,
+        100 / count,
+        dimension=("department", "IT"),
+        numerator=100.0,
+        denominator=count,
+        sample_size=int(count),
+        people_count=people,
+    )
+
+
+@pytest.mark.parametrize(
+    ("people", "why"),
+    [(4, "4 people: below 5 but not suppressed"), (None, "no people count: not shown to be 5 or more")],
+)
+def test_an_hr_value_over_fewer_than_5_people_is_refused(tmp_path, people, why):
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [_enps_it(people)])
+    refused = pytest.raises(PublishError, match=r"fewer than 5 people .*refusing to publish")
+    with duckdb.connect(str(warehouse)) as con, refused as error:
+        publish(con, tmp_path / "published", as_of=AS_OF)
+    assert "'hr.enps', 'month'" in str(error.value) and "'IT'" in str(error.value), why
+    assert not (tmp_path / "published" / "kpis.duckdb").exists()
+
+
+def test_an_hr_value_over_5_people_is_published_without_its_people_count(tmp_path):
+    with duckdb.connect(str(make_warehouse(tmp_path / "w.duckdb", [_enps_it(5)]))) as con:
+        result = publish(con, tmp_path / "published", as_of=AS_OF)
+    with duckdb.connect(str(result.database_path), read_only=True) as reader:
+        value = reader.execute(
+            "select value from kpi_scorecard where kpi_id = 'hr.enps' and dimension_value = 'IT'"
+        ).fetchone()[0]
+        assert value == pytest.approx(20.0)
+        # kpis.md: the measure behind suppression is never published, in no table or view.
+        assert (
+            reader.execute(
+                "select count(*) from information_schema.columns where column_name = 'people_count'"
+            ).fetchone()[0]
+            == 0
         )
-        with pytest.raises(PublishError, match="fewer than 5 people"):
-            publish(con, tmp_path / "published", as_of=AS_OF)
+    for path in (path for path in result.parquet_paths if path.suffix == ".parquet"):
+        assert "people_count" not in duckdb.sql(f"select * from read_parquet('{path}') limit 0").columns
+    assert "people_count" not in result.html_path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 
 from dagster_project.catalog import load_catalog, write_catalog_tables
 from dagster_project.demo_data.scenarios import Scenario
+from dagster_project.publish.commentary import guardrail_message
 from dagster_project.publish.evaluation import evaluate_flags, format_report
 from dagster_project.publish.publish import publish
 from tests.publish_fixtures import insert_raw, make_warehouse, value_row
@@ -88,20 +89,84 @@ def test_no_guardrail_flag_when_a_condition_is_missing(tmp_path, before, after, 
     assert con.execute("select count(*) from kpi_flags").fetchone()[0] == 0, why
 
 
-def test_an_incomplete_period_is_not_compared(tmp_path):
+def test_an_incomplete_period_is_flagged_and_its_sentence_says_the_period_is_still_running(tmp_path):
+    # As of 20 November, November is the running month. Revenue 10,000,000 → 10,600,000 (+6 %),
+    # churn 20 % → 22 % (+2 points, +10 %): both beyond 5 %, so kpis.md's rule ("every period")
+    # flags it, and the sentence adds that November is not over yet.
     rows = pair_rows("sales.revenue", "sales.churn_rate", (10e6, 0.20), (10.6e6, 0.22))
     for row in rows:
         row["is_complete_period"] = row["period_start"] != NOV
-    con = publish_rows(tmp_path, rows)
-    assert con.execute("select count(*) from kpi_flags").fetchone()[0] == 0
+    con = publish_rows(tmp_path, rows, as_of=date(2026, 11, 20))
+    (flag,) = flags_of(con, "sales.revenue", NOV)
+    assert flag["flag_id"] == "guardrail" and flag["related_kpi_id"] == "sales.churn_rate"
+    assert flag["message_da"] == (
+        "Omsætning steg 6 % fra 10.000.000 kr. til 10.600.000 kr. fra oktober til november 2026, mens "
+        "Kundeafgang steg 2 point (10 %) fra 20 % til 22 % og dermed gik den forkerte vej. "
+        "Det kan betyde: der bliver solgt til kunder, som ikke burde købe. "
+        "Bemærk: november 2026 er ikke slut endnu, så tallene kan stadig ændre sig."
+    )
+    assert flag["message_en"].endswith(
+        "Note: November 2026 is still running, so the numbers may still change."
+    )
+    (on_guardrail,) = flags_of(con, "sales.churn_rate", NOV)
+    assert on_guardrail["message_da"] == flag["message_da"]
+    assert con.execute("select count(*) from kpi_flags").fetchone()[0] == 2
 
 
-def test_a_provisional_guardrail_is_not_compared(tmp_path):
-    # Leads +20 %, lead-to-customer rate -50 %, but November's rate is still provisional.
+def test_a_provisional_guardrail_is_flagged_and_its_sentence_names_the_provisional_value(tmp_path):
+    # Leads 500 → 600 (+20 %), lead-to-customer rate 10 % → 5 % (−5 points, −50 %): both beyond
+    # 5 %. As of 10 December both months' rates are provisional (October ends 31 October,
+    # + 90 days = 29 January, after the as-of date), so the sentence says the rate may change.
     rows = pair_rows("marketing.leads", "marketing.lead_to_customer_rate", (500, 0.10), (600, 0.05))
-    rows[3]["is_provisional"] = True
+    rows[2]["is_provisional"] = rows[3]["is_provisional"] = True
     con = publish_rows(tmp_path, rows)
-    assert con.execute("select count(*) from kpi_flags").fetchone()[0] == 0
+    (flag,) = flags_of(con, "marketing.leads", NOV)
+    assert flag["related_kpi_id"] == "marketing.lead_to_customer_rate"
+    assert flag["message_da"] == (
+        "Leads genereret steg 20 % fra 500 til 600 fra oktober til november 2026, mens "
+        "Konvertering lead→kunde faldt 5 point (50 %) fra 10 % til 5 % og dermed gik den forkerte vej. "
+        "Det kan betyde: mængde frem for kvalitet. "
+        "Bemærk: Konvertering lead→kunde er et foreløbigt tal, så tallene kan stadig ændre sig."
+    )
+    assert flag["message_en"].endswith(
+        "Note: Lead-to-customer rate is provisional, so the numbers may still change."
+    )
+    assert len(flags_of(con, "marketing.lead_to_customer_rate", NOV)) == 1
+
+
+def test_a_flag_on_a_running_period_and_a_provisional_value_says_both():
+    caveats = {
+        lang: guardrail_message(
+            lang,
+            grain="month",
+            period_start=NOV,
+            dimension_name="total",
+            dimension_value="total",
+            headline_name=headline,
+            headline_unit="days",
+            headline_value=20.0,
+            headline_previous=25.0,
+            guardrail_name=guardrail,
+            guardrail_unit="ratio",
+            guardrail_value=0.12,
+            guardrail_previous=0.10,
+            meaning="…",
+            is_complete_period=False,
+            provisional_names=[guardrail],
+        )
+        for lang, headline, guardrail in (
+            ("da", "Tid til ansættelse", "Tidlig afgang"),
+            ("en", "Time to hire", "Early attrition"),
+        )
+    }
+    assert caveats["da"].endswith(
+        "Det kan betyde: …. Bemærk: november 2026 er ikke slut endnu, og Tidlig afgang er et foreløbigt "
+        "tal, så tallene kan stadig ændre sig."
+    )
+    assert caveats["en"].endswith(
+        "It may mean: …. Note: November 2026 is still running, and Early attrition is provisional, so the "
+        "numbers may still change."
+    )
 
 
 def test_a_falling_headline_is_what_the_split_ticket_pair_watches(tmp_path):
@@ -258,21 +323,27 @@ def test_the_false_alarm_rate_counts_flags_outside_the_scenarios(tmp_path):
     rows = []
     for month, (revenue, churn) in series.items():
         rows += [value_row("sales.revenue", month, revenue), value_row("sales.churn_rate", month, churn)]
+    # The running August (as of 15 August), unchanged from July: compared, so checked, not flagged.
+    rows += [
+        value_row("sales.revenue", date(2026, 8, 1), 120, is_complete_period=False),
+        value_row("sales.churn_rate", date(2026, 8, 1), 0.30, is_complete_period=False),
+    ]
     con = publish_rows(tmp_path, rows, as_of=date(2026, 8, 15))
     evaluation = evaluate_flags(con, [_scenario("push", date(2026, 5, 1), date(2026, 6, 1))])
     (result,) = evaluation.scenarios
     assert result.detected
-    # Checked: 5 months x 2 KPIs = 10 rows; May and June of both are the scenario's: 6 outside.
-    assert evaluation.checked_rows == 10
-    assert evaluation.checked_rows_outside_scenarios == 6
+    # Checked: 6 months (August included) x 2 KPIs = 12 rows; May and June of both are the
+    # scenario's: 8 outside.
+    assert evaluation.checked_rows == 12
+    assert evaluation.checked_rows_outside_scenarios == 8
     assert evaluation.flagged_rows == 4
     assert evaluation.unexplained_flagged_rows == (
         ("sales.churn_rate", "month", date(2026, 7, 1), "total", "total"),
         ("sales.revenue", "month", date(2026, 7, 1), "total", "total"),
     )
-    assert evaluation.false_alarm_rate == pytest.approx(2 / 6)
+    assert evaluation.false_alarm_rate == pytest.approx(2 / 8)
     assert evaluation.share_of_flags_outside_scenarios == pytest.approx(0.5)
-    assert evaluation.false_alarm_rate_by_grain() == {"month": pytest.approx(2 / 6)}
+    assert evaluation.false_alarm_rate_by_grain() == {"month": pytest.approx(2 / 8)}
     assert "push" in format_report(evaluation)
 
 

@@ -17,8 +17,14 @@ from dagster_project.catalog import FUNCTIONS, load_catalog
 from dagster_project.publish.assets import kpi_scorecard, published_file_is_safe_to_read
 from dagster_project.publish.checks import check_published_database, header_storage_number
 from dagster_project.publish.publish import PUBLISHED_TABLES, VIEWS, publish
-from dagster_project.publish.scorecard import SCORECARD_COLUMNS, DataQuality, read_data_quality
+from dagster_project.publish.scorecard import (
+    COMMENTARY_CACHE,
+    SCORECARD_COLUMNS,
+    DataQuality,
+    read_data_quality,
+)
 from dagster_project.warehouse import Warehouse
+from tests.publish_fixtures import make_warehouse, value_row, write_kpi_values
 from tests.publish_fixtures.synthetic import AS_OF, make_synthetic_warehouse
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -181,3 +187,56 @@ def test_the_dagster_asset_publishes_and_its_check_passes(tmp_path, monkeypatch)
     node = definitions.resolve_asset_graph().get(dg.AssetKey(["kpi_scorecard"]))
     assert node.group_name == "publish"
     assert {dg.AssetKey(["kpi_values"]), dg.AssetKey(["kpi_catalog"])} <= set(node.parent_keys)
+
+
+def _sentences(result) -> dict[tuple, tuple[str, str]]:
+    with duckdb.connect(str(result.database_path), read_only=True) as con:
+        rows = con.execute(
+            "select period_start, commentary_da, commentary_en from kpi_scorecard order by period_start"
+        ).fetchall()
+    return {start: (da, en) for start, da, en in rows}
+
+
+def test_commentary_is_reused_for_unchanged_rows_and_reworded_where_an_input_changed(tmp_path):
+    as_of = date(2026, 11, 20)
+    months = (date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1))
+
+    def nps_rows(october: float) -> list[dict]:
+        values = dict(zip(months, (20.0, october, 30.0), strict=True))
+        return [
+            value_row(
+                "cs.nps",
+                month,
+                value,
+                numerator=value,
+                denominator=1.0,
+                is_complete_period=month < as_of.replace(day=1),
+            )
+            for month, value in values.items()
+        ]
+
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", nps_rows(october=25.0))
+    with duckdb.connect(str(warehouse)) as con:
+        first = publish(con, tmp_path / "out", as_of=as_of, computed_at=COMPUTED_AT)
+        first_sentences = _sentences(first)
+        second = publish(con, tmp_path / "out", as_of=as_of, computed_at=COMPUTED_AT)
+        assert (first.summary.sentences_worded, second.summary.sentences_worded) == (3, 0)
+        assert _sentences(second) == first_sentences
+        # October moves: its own sentence and November's (October is November's previous
+        # period) are worded anew; September's is reused.
+        write_kpi_values(con, nps_rows(october=28.0))
+        third = publish(con, tmp_path / "out", as_of=as_of, computed_at=COMPUTED_AT)
+        third_sentences = _sentences(third)
+        assert third.summary.sentences_worded == 2
+        assert con.execute(f"select count(*) from {COMMENTARY_CACHE}").fetchone()[0] == 3
+    # The cache never changes a sentence: a warehouse without one words the same.
+    fresh = make_warehouse(tmp_path / "fresh.duckdb", nps_rows(october=28.0))
+    with duckdb.connect(str(fresh)) as con:
+        uncached = publish(con, tmp_path / "fresh_out", as_of=as_of, computed_at=COMPUTED_AT)
+    assert uncached.summary.sentences_worded == 3
+    assert third_sentences == _sentences(uncached)
+    assert third_sentences[months[0]] == first_sentences[months[0]]
+    assert "5 point højere end september" in first_sentences[months[1]][0]
+    assert "8 point højere end september" in third_sentences[months[1]][0]
+    assert "5 point højere end oktober" in first_sentences[months[2]][0]
+    assert "2 point højere end oktober" in third_sentences[months[2]][0]

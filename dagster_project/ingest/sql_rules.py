@@ -35,7 +35,8 @@ create or replace temp macro kpi_local_to_instant(naive) as
             then (naive - interval 2 hour) at time zone 'UTC'
         else (naive - interval 1 hour) at time zone 'UTC'
     end;
-create or replace temp macro kpi_micro_ts(t) as regexp_replace(t, '(\\.\\d{{6}})\\d+', '\\1');
+create or replace temp macro kpi_micro_ts(t) as
+    case when contains(t, '.') then regexp_replace(t, '(\\.\\d{{6}})\\d+', '\\1') else t end;
 create or replace temp macro kpi_parse_ts(t) as
     case
         when not regexp_full_match(t, '{_TS_PATTERN}') then null

@@ -56,6 +56,10 @@ def kpi_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         )
     if summary.new_versions:
         context.log.info(f"New definition versions recorded: {dict(summary.new_versions)}")
+    context.log.info(
+        f"Published {summary.rows} rows of {summary.kpis} KPIs; "
+        f"{summary.sentences_worded} commentary sentences worded anew, the rest reused"
+    )
     return dg.MaterializeResult(
         metadata={
             "database": dg.MetadataValue.path(str(result.database_path)),
@@ -65,6 +69,7 @@ def kpi_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
             "flagged_rows": summary.flagged_rows,
             **{f"flags_{name}": count for name, count in summary.flag_counts.items()},
             "new_definition_versions": len(summary.new_versions),
+            "sentences_worded": summary.sentences_worded,
             "as_of": str(result.as_of),
             "computed_at": result.computed_at.isoformat(),
         }

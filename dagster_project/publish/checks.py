@@ -49,6 +49,12 @@ def check_published_database(path: Path) -> list[str]:
         columns = [row[0] for row in con.execute("select * from kpi_scorecard limit 0").description]
         if tuple(columns) != SCORECARD_COLUMNS:
             problems.append("kpi_scorecard columns differ from SCORECARD_COLUMNS")
+        # The HR people count decides suppression; kpis.md never publishes it, in any table or view.
+        carriers = con.execute(
+            "select distinct table_name from information_schema.columns where column_name = 'people_count'"
+        ).fetchall()
+        if carriers:
+            problems.append(f"people_count is published in {', '.join(sorted(row[0] for row in carriers))}")
         reasons = ", ".join(f"'{reason}'" for reason in SUPPRESSION_REASONS)
         leaks = con.execute(
             f"""

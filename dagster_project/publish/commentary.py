@@ -210,22 +210,44 @@ def guardrail_message(
     guardrail_value: float,
     guardrail_previous: float,
     meaning: str,
+    is_complete_period: bool = True,
+    provisional_names: Sequence[str] = (),
 ) -> str:
-    """What moved, by how much, and what it may mean."""
+    """What moved, by how much, and what it may mean.
+
+    A flag on a period still running or on a provisional value (`provisional_names`: the KPIs
+    whose value now or in the previous period is provisional) ends with a plain caveat, so that
+    an analyst does not read a move that may still change as a settled one.
+    """
     where = dimension_label(dimension_name, dimension_value, lang)
     prefix = f"{where[:1].upper()}{where[1:]}: " if where else ""
     before = previous_period_label(grain, period_start, lang)
     now = period_label(grain, period_start, lang)
     headline = movement(headline_value, headline_previous, headline_unit, lang)
     guardrail = movement(guardrail_value, guardrail_previous, guardrail_unit, lang)
+    caveats = []
     if lang == "da":
+        if not is_complete_period:
+            caveats.append(f"{now} er ikke slut endnu")
+        if provisional_names:
+            names = " og ".join(provisional_names)
+            caveats.append(
+                f"{names} er {'foreløbige tal' if len(provisional_names) > 1 else 'et foreløbigt tal'}"
+            )
+        caveat = f" Bemærk: {', og '.join(caveats)}, så tallene kan stadig ændre sig." if caveats else ""
         return (
             f"{prefix}{headline_name} {headline} fra {before} til {now}, mens {guardrail_name} "
-            f"{guardrail} og dermed gik den forkerte vej. Det kan betyde: {meaning}."
+            f"{guardrail} og dermed gik den forkerte vej. Det kan betyde: {meaning}.{caveat}"
         )
+    if not is_complete_period:
+        caveats.append(f"{now} is still running")
+    if provisional_names:
+        names = " and ".join(provisional_names)
+        caveats.append(f"{names} {'are' if len(provisional_names) > 1 else 'is'} provisional")
+    caveat = f" Note: {', and '.join(caveats)}, so the numbers may still change." if caveats else ""
     return (
         f"{prefix}{headline_name} {headline} from {before} to {now}, while {guardrail_name} "
-        f"{guardrail}, the wrong way. It may mean: {meaning}."
+        f"{guardrail}, the wrong way. It may mean: {meaning}.{caveat}"
     )
 
 

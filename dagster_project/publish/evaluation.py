@@ -15,8 +15,8 @@ demo generator's window: by default 24 months ending the day before the as-of da
   overlaps the scenario's months (any grain) and its row is the scenario's dimension value, the
   value the data was changed in (`injected_in`), or the total (which contains both);
 - false_alarm_rate = unexplained flagged rows / checked rows outside the scenarios, where the
-  checked rows are the complete periods of every KPI a check compares, on the grains and
-  dimensions (total included) the check uses;
+  checked rows are the periods of every KPI a check compares, on the grains and dimensions (total
+  included) the check uses; the incomplete period counts, since the checks compare it too;
 - share_of_flags_outside_scenarios = unexplained flagged rows / all flagged rows.
 """
 
@@ -183,7 +183,6 @@ def evaluate_flags(
             on combos.kpi_id = scorecard.kpi_id
             and combos.grain = scorecard.grain
             and combos.dimension_name = scorecard.dimension_name
-        where scorecard.is_complete_period
         """
     ).fetchall()
     flagged_rows = {tuple(row[:5]) for row in flags}

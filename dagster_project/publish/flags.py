@@ -8,11 +8,14 @@ Guardrail pairs (kpis.md, "Guardrails against Goodhart's law"): on the grains th
 and on the total plus the dimensions they share, a pair is flagged when, against the previous
 period, the headline moved its better way (or the way `headline_move` names) by more than the
 pair's threshold and the guardrail moved its worse way by more than the threshold, both as
-relative changes. Not compared, so never flagged: a null value, a previous value that is null or 0
-(a relative change from 0 is undefined), an incomplete period (a month-to-date count always
-"falls") and a provisional value now or in the previous period (a conversion or early-attrition
-rate still grows while its 90 days run, so comparing it would flag every recent period). With the
-noise gate (default on), both moves must also be beyond sampling noise where a test applies (see
+relative changes. Every period is compared, as kpis.md says ("checked for every period"), the
+incomplete as-of period and provisional values included: a move there may be the first sign of
+gaming, and hiding it would let it pass unseen for a month. Such a flag is raised all the same,
+but its sentence says plainly that the period is still running or that a value is provisional
+(a month-to-date count always "falls"; a conversion or early-attrition rate still grows while
+its 90 days run), so it is not over-read. Not compared, so never flagged: a null value and a
+previous value that is null or 0 (a relative change from 0 is undefined). With the noise gate
+(off by default), both moves must also be beyond sampling noise where a test applies (see
 annotations.py, kpi_move_is_beyond_noise). The flag sits on the headline's row and on the
 guardrail's row.
 """
@@ -80,6 +83,12 @@ compared as (
         guardrail.unit as guardrail_unit,
         guardrail.value as guardrail_value,
         guardrail.previous_value as guardrail_previous,
+        -- Compared all the same; the flag's sentence carries these caveats.
+        headline.is_complete_period and guardrail.is_complete_period as is_complete_period,
+        headline.is_provisional or coalesce(headline.previous_is_provisional, false)
+            as headline_is_provisional,
+        guardrail.is_provisional or coalesce(guardrail.previous_is_provisional, false)
+            as guardrail_is_provisional,
         case pairs.headline_move
             when 'better' then headline.direction
             when 'falling' then 'lower'
@@ -106,19 +115,14 @@ compared as (
         and guardrail.period_start = headline.period_start
         and guardrail.dimension_name = headline.dimension_name
         and guardrail.dimension_value = headline.dimension_value
-    where (headline.dimension_name = 'total' or list_contains(pairs.shared_dimensions, headline.dimension_name))
-        and headline.is_complete_period
-        and not (
-            headline.is_provisional or coalesce(headline.previous_is_provisional, false)
-            or guardrail.is_provisional or coalesce(guardrail.previous_is_provisional, false)
-        )
+    where headline.dimension_name = 'total' or list_contains(pairs.shared_dimensions, headline.dimension_name)
 )
 
 select
     headline_kpi_id, guardrail_kpi_id, grain, period_start, dimension_name, dimension_value,
     headline_name_da, headline_name_en, headline_unit, headline_value, headline_previous,
     guardrail_name_da, guardrail_name_en, guardrail_unit, guardrail_value, guardrail_previous,
-    meaning_da, meaning_en
+    meaning_da, meaning_en, is_complete_period, headline_is_provisional, guardrail_is_provisional
 from compared
 where kpi_moved(headline_change, headline_way, threshold)
     and kpi_moved(guardrail_change, guardrail_worse_way, threshold)
@@ -184,7 +188,20 @@ def add_guardrail_flags(con: duckdb.DuckDBPyConnection, noise_gate: bool = False
             guardrail_previous,
             meaning_da,
             meaning_en,
+            is_complete_period,
+            headline_is_provisional,
+            guardrail_is_provisional,
         ) = hit
+        # The KPIs whose value (now or in the previous period) is provisional, named in each language.
+        is_provisional = (headline_is_provisional, guardrail_is_provisional)
+        provisional = {
+            "da": [
+                name for name, is_it in zip((headline_da, guardrail_da), is_provisional, strict=True) if is_it
+            ],
+            "en": [
+                name for name, is_it in zip((headline_en, guardrail_en), is_provisional, strict=True) if is_it
+            ],
+        }
         messages = {
             lang: guardrail_message(
                 lang,
@@ -201,6 +218,8 @@ def add_guardrail_flags(con: duckdb.DuckDBPyConnection, noise_gate: bool = False
                 guardrail_value=guardrail_value,
                 guardrail_previous=guardrail_previous,
                 meaning=meaning,
+                is_complete_period=is_complete_period,
+                provisional_names=provisional[lang],
             )
             for lang, headline, guardrail, meaning in (
                 ("da", headline_da, guardrail_da, meaning_da),

@@ -30,6 +30,7 @@ from dagster_project.publish.scorecard import (
     PublishError,
     ScorecardSummary,
     build_scorecard,
+    persist_commentary_cache,
     persist_history,
 )
 
@@ -277,6 +278,7 @@ def publish(
     finally:
         _remove(database_tmp, html_tmp, *moves)
     persist_history(con, summary.new_versions, computed_at, as_of)
+    persist_commentary_cache(con)
     return PublishResult(
         database_path=database,
         parquet_paths=tuple(sorted(moves.values())),

@@ -1,7 +1,8 @@
 """kpi_values → kpi_scorecard: every value with the context kpis.md asks for.
 
 Computed in the warehouse connection as temporary tables (nothing is written to the warehouse but
-the definition history, see `persist_history`):
+the definition history and the commentary cache, after a successful publish: `persist_history`,
+`persist_commentary_cache`):
 
     _pub_kpis       catalog.kpis with the current definition version
     _pub_values     kpi_values of catalog KPIs (suppressed HR cells forced null)
@@ -25,15 +26,19 @@ time: the end of the as-of day (Europe/Copenhagen), or the computation time when
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
 
 from dagster_project.ingest.contract import TABLES
+from dagster_project.publish import commentary as commentary_module
+from dagster_project.publish import formatting as formatting_module
 from dagster_project.publish.annotations import install_macros
 from dagster_project.publish.commentary import commentary
 from dagster_project.publish.flags import break_periods, build_flags
@@ -68,6 +73,8 @@ REQUIRED_COLUMNS = (
     "is_complete_period",
     "is_provisional",
     "null_reason",
+    # Required, not optional: read as null, the privacy guard in _load_values would never fire.
+    "people_count",
 )
 KEY_COLUMNS = ("kpi_id", "grain", "period_start", "dimension_name", "dimension_value")
 
@@ -187,6 +194,7 @@ class ScorecardSummary:
     dropped_kpi_ids: tuple[str, ...] = ()
     new_versions: tuple[tuple[str, str], ...] = ()
     history: tuple[tuple, ...] = field(default=(), repr=False)
+    sentences_worded: int = 0  # rows whose commentary was not in the cache
 
 
 def reference_time(as_of: date, computed_at: datetime) -> datetime:
@@ -245,7 +253,6 @@ def _load_values(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ..
         for name, sql_type in (
             ("sample_size", "bigint"),
             ("definition_version", "varchar"),
-            ("people_count", "double"),
         )
     }
     suppressed = ", ".join(f"'{reason}'" for reason in SUPPRESSION_REASONS)
@@ -268,7 +275,7 @@ def _load_values(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ..
                 coalesce(cast(v.is_provisional as boolean), false) as is_provisional,
                 cast(v.null_reason as varchar) as null_reason,
                 cast({optional["definition_version"]} as varchar) as row_definition_version,
-                cast({optional["people_count"]} as double) as people_count
+                cast(v.people_count as double) as people_count
             from {relation} as v
             where v.kpi_id in (select kpi_id from _pub_kpis)
         )
@@ -294,14 +301,18 @@ def _load_values(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ..
         f"""
         select kpi_id, grain, period_start, dimension_name, dimension_value
         from _pub_values
-        where kpi_id in ({people_kpis}) and value is not null and people_count < {PRIVACY_MIN_PEOPLE}
+        where kpi_id in ({people_kpis})
+            and value is not null
+            -- No count is no proof of 5 people either: the mart sets one on every value it shows.
+            and (people_count is null or people_count < {PRIVACY_MIN_PEOPLE})
         limit 3
         """
     ).fetchall()
     if leaks:
+        # The keys only: the people counts themselves are not to be repeated, not even in a log.
         raise PublishError(
-            f"HR values computed over fewer than {PRIVACY_MIN_PEOPLE} people are not suppressed "
-            f"in {relation} (e.g. {leaks}); refusing to publish them"
+            f"HR values computed over fewer than {PRIVACY_MIN_PEOPLE} people (or with no people_count) "
+            f"are not suppressed in {relation} (e.g. {leaks}); refusing to publish them"
         )
     dropped = con.execute(
         f"select distinct kpi_id from {relation} where kpi_id not in (select kpi_id from _pub_kpis) order by 1"
@@ -599,38 +610,91 @@ select row_number() over (order by kpi_id, grain, period_start, dimension_name, 
 from annotated
 """
 
-_COMMENTARY_INPUT_SQL = """
-select
-    core.row_id, core.name_da, core.name_en, core.unit, core.grain, core.period_start, core.value,
-    core.target, core.target_type, core.previous_value, core.is_provisional, core.is_complete_period,
-    core.definition_break, core.null_reason, core.dimension_name, core.dimension_value,
-    notes.notes_da, notes.notes_en
-from _pub_core as core
-left join (
+# The commentary inputs of a row, and a key over them and over the code that words them: a
+# sentence is a pure function of both, so a publish reuses the last run's sentence of every row
+# whose inputs did not change (all but the recent periods, usually) and words only the others.
+COMMENTARY_CACHE = f"{HISTORY_SCHEMA}.commentary_cache"
+COMMENTARY_CODE_VERSION = hashlib.sha256(
+    b"".join(Path(module.__file__).read_bytes() for module in (commentary_module, formatting_module))
+).hexdigest()[:16]
+
+_COMMENTARY_INPUTS = (
+    "name_da, name_en, unit, grain, period_start, value, target, target_type, previous_value, "
+    "is_provisional, is_complete_period, definition_break, null_reason, dimension_name, dimension_value, "
+    "notes_da, notes_en"
+)
+
+_COMMENTARY_INPUT_SQL = f"""
+create or replace temp table _pub_commentary_input as
+with
+
+inputs as (
     select
-        kpi_id, grain, period_start, dimension_name, dimension_value,
-        list(distinct note_da order by note_da) filter (where note_da is not null) as notes_da,
-        list(distinct note_en order by note_en) filter (where note_en is not null) as notes_en
-    from _pub_flags
-    group by all
-) as notes
-    on notes.kpi_id = core.kpi_id
-    and notes.grain = core.grain
-    and notes.period_start = core.period_start
-    and notes.dimension_name = core.dimension_name
-    and notes.dimension_value = core.dimension_value
+        core.row_id, core.name_da, core.name_en, core.unit, core.grain, core.period_start, core.value,
+        core.target, core.target_type, core.previous_value, core.is_provisional, core.is_complete_period,
+        core.definition_break, core.null_reason, core.dimension_name, core.dimension_value,
+        notes.notes_da, notes.notes_en
+    from _pub_core as core
+    left join (
+        select
+            kpi_id, grain, period_start, dimension_name, dimension_value,
+            list(distinct note_da order by note_da) filter (where note_da is not null) as notes_da,
+            list(distinct note_en order by note_en) filter (where note_en is not null) as notes_en
+        from _pub_flags
+        group by all
+    ) as notes
+        on notes.kpi_id = core.kpi_id
+        and notes.grain = core.grain
+        and notes.period_start = core.period_start
+        and notes.dimension_name = core.dimension_name
+        and notes.dimension_value = core.dimension_value
+)
+
+select
+    *,
+    md5(to_json(struct_pack({_COMMENTARY_INPUTS})) || '{COMMENTARY_CODE_VERSION}') as commentary_key
+from inputs
 """
 
 
-def _build_commentary(con: duckdb.DuckDBPyConnection) -> None:
-    """One sentence per row and language (Python: the number formatting lives there)."""
-    cursor = con.execute(_COMMENTARY_INPUT_SQL)
-    row_ids: list[int] = []
+def _cache_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    schema, table = COMMENTARY_CACHE.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _build_commentary(con: duckdb.DuckDBPyConnection) -> int:
+    """One sentence per row and language; returns how many rows were worded anew.
+
+    Python words them (the number formatting lives there); rows whose key is in the warehouse's
+    commentary cache take the cached sentences.
+    """
+    con.execute(_COMMENTARY_INPUT_SQL)
+    cached = (
+        COMMENTARY_CACHE
+        if _cache_exists(con)
+        else (
+            "(select ''::varchar as commentary_key, ''::varchar as commentary_da, ''::varchar as commentary_en limit 0)"
+        )
+    )
+    cursor = con.execute(
+        f"""
+        select distinct on (commentary_key) commentary_key, {_COMMENTARY_INPUTS}
+        from _pub_commentary_input
+        where commentary_key not in (select commentary_key from {cached})
+        """
+    )
+    keys: list[str] = []
     danish: list[str] = []
     english: list[str] = []
     while batch := cursor.fetchmany(50_000):
         for (
-            row_id,
+            key,
             name_da,
             name_en,
             unit,
@@ -664,21 +728,46 @@ def _build_commentary(con: duckdb.DuckDBPyConnection) -> None:
                 "dimension_name": dimension_name,
                 "dimension_value": dimension_value,
             }
-            row_ids.append(row_id)
+            keys.append(key)
             danish.append(commentary("da", name=name_da, notes=notes_da or (), **common))
             english.append(commentary("en", name=name_en, notes=notes_en or (), **common))
-    sentences = pa.table(
+    worded = pa.table(
         {
-            "row_id": pa.array(row_ids, pa.int64()),
+            "commentary_key": pa.array(keys, pa.string()),
             "commentary_da": pa.array(danish, pa.string()),
             "commentary_en": pa.array(english, pa.string()),
         }
     )
-    con.register("_pub_sentences_arrow", sentences)
+    con.register("_pub_worded_arrow", worded)
     try:
-        con.execute("create or replace temp table _pub_commentary as select * from _pub_sentences_arrow")
+        con.execute(
+            f"""
+            create or replace temp table _pub_sentences as
+            select * from _pub_worded_arrow
+            union all
+            select cache.commentary_key, cache.commentary_da, cache.commentary_en
+            from {cached} as cache
+            where cache.commentary_key in (select commentary_key from _pub_commentary_input)
+                and cache.commentary_key not in (select commentary_key from _pub_worded_arrow)
+            """
+        )
     finally:
-        con.unregister("_pub_sentences_arrow")
+        con.unregister("_pub_worded_arrow")
+    con.execute(
+        """
+        create or replace temp table _pub_commentary as
+        select input.row_id, sentences.commentary_da, sentences.commentary_en
+        from _pub_commentary_input as input
+        inner join _pub_sentences as sentences using (commentary_key)
+        """
+    )
+    return len(keys)
+
+
+def persist_commentary_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep this run's sentences (and only those) for the next publish."""
+    con.execute(f"create schema if not exists {HISTORY_SCHEMA}")
+    con.execute(f"create or replace table {COMMENTARY_CACHE} as select * from _pub_sentences")
 
 
 SCORECARD_SQL = """
@@ -781,7 +870,7 @@ def build_scorecard(
     new_versions, history = _load_versions(con, as_of, computed_at)
     con.execute(CORE_SQL)
     hits = build_flags(con, noise_gate)
-    _build_commentary(con)
+    worded = _build_commentary(con)
     con.execute(SCORECARD_SQL, [computed_at])
     rows, kpis, flagged = con.execute(
         "select count(*), count(distinct kpi_id), count(*) filter (where is_flagged) from _pub_scorecard"
@@ -798,4 +887,5 @@ def build_scorecard(
         dropped_kpi_ids=dropped,
         new_versions=new_versions,
         history=history,
+        sentences_worded=worded,
     )

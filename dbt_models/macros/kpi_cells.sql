@@ -408,7 +408,10 @@
 
 
 {% macro kpi_published_columns(relation=none) %}
-    {#- The columns every KPI mart publishes, in order. -#}
+    {#-
+        The columns every KPI mart hands to kpi_values, in order. people_count (HR privacy) is
+        there only for the publish step's leak guard; the publish step never publishes it.
+    -#}
     {%- set prefix = relation ~ '.' if relation else '' -%}
     {{ prefix }}kpi_id,
     {{ prefix }}grain,
@@ -422,5 +425,6 @@
     {{ prefix }}sample_size,
     {{ prefix }}is_complete_period,
     {{ prefix }}is_provisional,
-    {{ prefix }}null_reason
+    {{ prefix }}null_reason,
+    {{ prefix }}people_count
 {%- endmacro %}

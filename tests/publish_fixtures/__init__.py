@@ -32,6 +32,7 @@ KPI_VALUES_COLUMNS = (
     ("is_complete_period", "boolean"),
     ("is_provisional", "boolean"),
     ("null_reason", "varchar"),
+    ("people_count", "double"),
 )
 
 
@@ -57,8 +58,13 @@ def value_row(
     is_complete_period: bool = True,
     is_provisional: bool = False,
     null_reason: str | None = None,
+    people_count: float | None = None,
 ) -> dict[str, Any]:
-    """One kpi_values row; a count's numerator defaults to its value."""
+    """One kpi_values row; a count's numerator defaults to its value.
+
+    `people_count` (HR privacy) defaults to null, which the publish step accepts on every row but
+    a value of an HR KPI computed over people: give those one.
+    """
     return {
         "kpi_id": kpi_id,
         "grain": grain,
@@ -73,6 +79,7 @@ def value_row(
         "is_complete_period": is_complete_period,
         "is_provisional": is_provisional,
         "null_reason": null_reason,
+        "people_count": people_count,
     }
 
 

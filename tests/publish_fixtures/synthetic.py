@@ -169,6 +169,8 @@ def kpi_value_rows(catalog: Catalog, as_of: date = AS_OF) -> list[dict]:
                         sample_size=int(denominator) if denominator else 120,
                         is_complete_period=complete,
                         is_provisional=provisional,
+                        # Shown HR values rest on 5 people or more (the publish step checks it).
+                        people_count=40.0 if kpi.function == "hr" else 0.0,
                     )
                 )
     return rows

@@ -60,7 +60,7 @@ create or replace table main.kpi_values (
     dimension_name varchar, dimension_value varchar,
     value double, numerator double, denominator double, sample_size bigint,
     is_complete_period boolean, is_provisional boolean, null_reason varchar,
-    as_of_date date, definition_version varchar
+    as_of_date date, definition_version varchar, people_count double
 )
 """
 KPI_VALUE_COLUMNS = (
@@ -79,6 +79,7 @@ KPI_VALUE_COLUMNS = (
     "null_reason",
     "as_of_date",
     "definition_version",
+    "people_count",
 )
 
 
@@ -444,4 +445,8 @@ def kpi_value_rows(versions: Mapping[str, str]) -> list[dict[str, Any]]:
     ]
     for row in rows:
         row["definition_version"] = versions[row["kpi_id"]]
+        # HR privacy: a shown HR value carries the people it rests on (here its sample size, 5 or
+        # more), which the publish step checks; a suppressed cell none, as fct_hr_kpis hands on.
+        if row["kpi_id"].startswith("hr.") and row["value"] is not None:
+            row["people_count"] = float(row["sample_size"])
     return rows

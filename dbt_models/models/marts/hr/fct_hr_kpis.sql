@@ -421,7 +421,9 @@ suppressed as (
 
 ),
 
--- The people count that decided suppression is not published.
+-- The people count goes on only for the values shown, where the publish step's guard re-checks
+-- that it is at least 5; on a suppressed cell it is nulled with the value, so the count that
+-- decided suppression never leaves this model. It is never published.
 final as (
 
     select
@@ -437,7 +439,8 @@ final as (
         case when suppression_reason is null then sample_size end as sample_size,
         is_complete_period,
         is_provisional,
-        coalesce(suppression_reason, null_reason) as null_reason
+        coalesce(suppression_reason, null_reason) as null_reason,
+        case when suppression_reason is null then people_count end as people_count
     from suppressed
 
 )
