@@ -105,3 +105,8 @@ def test_the_full_refresh_job_materializes_every_asset_and_runs_every_check(proj
     assert evaluated == expected
     with duckdb.connect(str(project_env / "published" / "kpis.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from kpi_scorecard").fetchone()[0] > 0
+    # The facts' dbt command left its parse state for the models' command, which parsed nothing again.
+    from dagster_project.transform.project import DBT_DIR
+
+    (models_log,) = (DBT_DIR / "target").glob(f"dbt_models-{result.run_id[:7]}-*/dbt.log")
+    assert "Unable to do partial parsing" not in models_log.read_text()

@@ -16,7 +16,7 @@ from dagster_project.catalog import (
     mart_owners,
     write_catalog_tables,
 )
-from dagster_project.transform.project import dbt_project, ensure_manifest, kpi_sql_texts
+from dagster_project.transform.project import dbt_project, ensure_manifest, keep_partial_parse, kpi_sql_texts
 from dagster_project.warehouse import DUCKDB_POOL, Warehouse
 
 CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
@@ -180,6 +180,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
     # Not raising inside dagster-dbt, so the failure can name the failing nodes and what to do.
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
+    keep_partial_parse(invocation.target_path)
     if not invocation.is_successful():
         run_results = invocation.target_path / "run_results.json"
         results = json.loads(run_results.read_text()) if run_results.exists() else {}

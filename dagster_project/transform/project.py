@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,24 @@ class KpiDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Make a dbt command's parse state the one the next command starts from.
+
+    dagster-dbt gives every command its own target folder, seeded with the project's
+    target/partial_parse.msgpack. Left alone, that seed is whatever the last `dbt parse` wrote,
+    often under another profile or warehouse path, and then every command of every run parses
+    the whole project again (3 s here). dbt checks the state on load, so the newest is always safe.
+    """
+    state = invocation_target / "partial_parse.msgpack"
+    if not state.exists():
+        return
+    seed = DBT_DIR / "target" / "partial_parse.msgpack"
+    seed.parent.mkdir(parents=True, exist_ok=True)
+    temporary = seed.with_name(f".{seed.name}.{os.getpid()}.tmp")
+    shutil.copyfile(state, temporary)
+    os.replace(temporary, seed)
 
 
 def dbt_resource() -> KpiDbtCliResource:
