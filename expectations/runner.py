@@ -57,7 +57,7 @@ def run_suites(
 ) -> QualityReport:
     """Run the named suites (all by default) on the warehouse of `con` for the as-of date.
 
-    persist: store the report in the `quality` schema and record new definition versions.
+    persist: store the report in the `quality` schema.
     reuse_stored: take the outcomes of suites this run_id already stored instead of running them
         again (the Dagster mart check reuses what the ingest checks of the same run found).
     docs_dir: where the Data Docs go (True: quality_dir(); None or False: no Data Docs).
@@ -104,7 +104,6 @@ def _run_suites(
     to_run = [suite for suite in specs if suite.name not in reused]
 
     seconds: dict[str, float] = {}
-    frames: dict[str, pd.DataFrame] = {}
     outcomes: list[ExpectationOutcome] = [
         outcome for suite in specs for outcome in reused.get(suite.name, [])
     ]
@@ -117,7 +116,7 @@ def _run_suites(
         session = GxSession(target)
         seconds["great_expectations_setup"] = time.monotonic() - tick
         for suite in to_run:
-            outcomes += _run_suite(session, suite, context, kpi_sources, frames, seconds, run_id, run_at)
+            outcomes += _run_suite(session, suite, context, kpi_sources, seconds, run_id, run_at)
     report = QualityReport(
         run_id=run_id,
         run_at=run_at,
@@ -135,8 +134,6 @@ def _run_suites(
         report.docs_index = str(docs_index) if docs_index else None
     if persist:
         tick = time.monotonic()
-        if "definition_versions" in frames:
-            store.record_definition_versions(con, frames["definition_versions"], run_id, run_at)
         stored = _with_stored_suites(con, report, all_suite_names, kpi_sources)
         store.save_report(con, stored, is_complete=set(all_suite_names) <= set(stored.suites))
         seconds["persist"] = time.monotonic() - tick
@@ -186,7 +183,6 @@ def _run_suite(
     suite: SuiteSpec,
     context: SummaryContext,
     kpi_sources: dict[str, list[str]],
-    frames: dict[str, pd.DataFrame],
     seconds: dict[str, float],
     run_id: str,
     run_at: datetime,
@@ -208,7 +204,6 @@ def _run_suite(
             continue
         finally:
             seconds[f"summary.{summary_name}"] = time.monotonic() - tick
-        frames[summary_name] = frame
         tick = time.monotonic()
         results = session.validate(suite.name, summary_name, frame, specs, run_id, run_at)
         seconds[f"validate.{summary_name}"] = time.monotonic() - tick

@@ -6,21 +6,21 @@
 | quality.results              | run and expectation                      |
 | quality.kpi_status           | run and catalog KPI                      |
 | quality.source_status        | run and contract table                   |
-| quality.definition_history   | KPI and definition version, as first seen |
 
 The views quality.latest_results, quality.latest_kpi_status and quality.latest_source_status
 hold the most recent complete run (every suite of the repository); quality.kpi_data_quality
 (kpi_id, data_quality_status, message) is that run as the publish step reads it.
+
+Definition versions are not kept here: the publish step's publish.kpi_definition_history is the
+one history, and the check definitions.definition_change_recorded_as_break reads it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
 
 import duckdb
-import pandas as pd
 
 from expectations.report import ExpectationOutcome, QualityReport
 
@@ -77,13 +77,9 @@ DDL = (
         failed_expectations varchar[] not null,
         primary key (run_id, source_table)
     )""",
-    f"""create table if not exists {SCHEMA}.definition_history (
-        kpi_id varchar not null,
-        definition_version varchar not null,
-        previous_version varchar,  -- null for the first version seen; otherwise a break in the series
-        first_seen_at timestamptz not null,
-        first_seen_run_id varchar not null
-    )""",
+    # Left by earlier versions: a second history of definition versions, replaced by the publish
+    # step's publish.kpi_definition_history (the one that decides where the series breaks).
+    f"drop table if exists {SCHEMA}.definition_history",
     f"""create or replace view {SCHEMA}.latest_complete_run as
         select * from {SCHEMA}.runs where is_complete order by run_at desc limit 1""",
     f"""create or replace view {SCHEMA}.latest_results as
@@ -232,31 +228,6 @@ def load_outcomes(
             )
         )
     return stored
-
-
-def record_definition_versions(
-    con: duckdb.DuckDBPyConnection, versions: pd.DataFrame, run_id: str, run_at: datetime
-) -> list[tuple[str, str | None, str]]:
-    """Record every KPI version not yet the latest in quality.definition_history.
-
-    `versions` is the definition_versions summary. Returns (kpi_id, previous, new) per recorded
-    row; a non-null previous version is a break in the KPI's series.
-    """
-    create_quality_tables(con)
-    recorded = []
-    for row in versions.itertuples(index=False):
-        current = row.current_version
-        if current is None or (isinstance(current, float) and pd.isna(current)):
-            continue
-        previous = row.recorded_version if isinstance(row.recorded_version, str) else None
-        if previous == current:
-            continue
-        con.execute(
-            f"insert into {SCHEMA}.definition_history values (?, ?, ?, ?, ?)",
-            [row.kpi_id, current, previous, run_at, run_id],
-        )
-        recorded.append((row.kpi_id, previous, current))
-    return recorded
 
 
 def latest_kpi_status(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -23,11 +23,17 @@ import yaml
 
 from dagster_project.ingest.contract import TABLES, TABLES_BY_KEY, ForeignKey, Table
 from dagster_project.ingest.raw_schema import LEDGER_TABLE, QUARANTINE_SCHEMA, RAW_SCHEMA
+from dagster_project.kpi_values import (
+    KPI_VALUES_RELATION,
+    OPTIONAL_COLUMNS,
+    PEOPLE_COUNT,
+    PEOPLE_COUNT_TYPE,
+    REQUIRED_COLUMNS,
+)
+from dagster_project.publish.scorecard import HISTORY_TABLE as PUBLISHED_HISTORY_TABLE
 from dagster_project.settings import PROJECT_ROOT
 
 LOCAL_TIME_ZONE = "Europe/Copenhagen"
-KPI_VALUES_RELATION = "main.kpi_values"
-DEFINITION_HISTORY_TABLE = "quality.definition_history"
 CATALOG_VIEW = "_quality_catalog"
 SUPPRESSION_REASONS = ("group below 5", "complementary suppression")
 ORPHAN_SAMPLE_SIZE = 5
@@ -497,26 +503,8 @@ def _kpi_values_select(ctx: SummaryContext) -> str:
         raise SummaryUnavailable(f"{relation} does not exist: the dbt models have not been built")
     available = set(ctx.columns_of(relation))
     # people_count: HR privacy, only checked to be hidden on suppressed cells (never shown in a frame).
-    optional = {
-        "definition_version": "varchar",
-        "as_of_date": "date",
-        "sample_size": "bigint",
-        "people_count": "double",
-    }
-    columns = [
-        "kpi_id",
-        "grain",
-        "period_start",
-        "period_end",
-        "dimension_name",
-        "dimension_value",
-        "value",
-        "numerator",
-        "denominator",
-        "is_complete_period",
-        "is_provisional",
-        "null_reason",
-    ]
+    optional = {**OPTIONAL_COLUMNS, PEOPLE_COUNT: PEOPLE_COUNT_TYPE}
+    columns = list(REQUIRED_COLUMNS)
     missing = [name for name in columns if name not in available]
     if missing:
         raise SummaryUnavailable(f"{relation} has no column {missing[0]!r}")
@@ -753,14 +741,20 @@ def kpi_period_coverage(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataF
 
 
 def definition_versions(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
-    """Per KPI in kpi_values: its versions there, the catalog's, and the last one recorded in history."""
+    """Per KPI in kpi_values: its versions there, the catalog's, and the last one published.
+
+    The publish step's history (publish.kpi_definition_history) decides where the published series
+    marks a break, so a change is judged against it: a KPI whose version differs from its last
+    published one is published with a break next time. Before the first publish (no history) or
+    for a KPI never published, nothing has changed.
+    """
     history = (
-        f"""select kpi_id, arg_max(definition_version, first_seen_at) as recorded_version,
-                max(first_seen_at) as recorded_since
-            from {DEFINITION_HISTORY_TABLE} group by kpi_id"""
-        if ctx.relation_exists(DEFINITION_HISTORY_TABLE)
-        else "select cast(null as varchar) as kpi_id, cast(null as varchar) as recorded_version, "
-        "cast(null as timestamptz) as recorded_since limit 0"
+        f"""select kpi_id, arg_max(definition_version, first_published_at) as published_version,
+                max(first_published_at) as published_since
+            from {PUBLISHED_HISTORY_TABLE} group by kpi_id"""
+        if ctx.relation_exists(PUBLISHED_HISTORY_TABLE)
+        else "select cast(null as varchar) as kpi_id, cast(null as varchar) as published_version, "
+        "cast(null as timestamptz) as published_since limit 0"
     )
     sql = f"""
         with
@@ -783,12 +777,12 @@ def definition_versions(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataF
             {CATALOG_VIEW}.definition_version as catalog_version,
             {CATALOG_VIEW}.definition_version is not null and versions.current_version is not null
                 as is_comparable_with_catalog,
-            history.recorded_version,
-            history.recorded_since,
+            history.published_version,
+            history.published_since,
             coalesce(
-                history.recorded_version is not null
+                history.published_version is not null
                 and versions.current_version is not null
-                and history.recorded_version <> versions.current_version,
+                and history.published_version <> versions.current_version,
                 false
             ) as is_changed
         from versions
@@ -926,7 +920,7 @@ SUMMARIES: dict[str, Summary] = {
         Summary(
             "definition_versions",
             definition_versions,
-            ("kpi_id", "current_version", "catalog_version", "recorded_version", "recorded_since"),
+            ("kpi_id", "current_version", "catalog_version", "published_version", "published_since"),
         ),
         Summary(
             "revenue_consistency",

@@ -8,11 +8,13 @@ measured at the end of that day: 2025-03-11 00:00 Europe/Copenhagen (UTC+1 in Ma
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from dagster_project.catalog import write_catalog_tables
+from dagster_project.publish.scorecard import persist_history
 from tests.quality_fixtures.runs import failed_ids, failing_rows, run
 from tests.quality_fixtures.warehouse import (
     QualityWarehouse,
@@ -469,32 +471,83 @@ def test_definition_version_other_than_the_catalogs_is_an_error(warehouse: Quali
     assert failed_ids(report) == {"definitions.version_matches_catalog"}
 
 
-def test_changed_definition_is_recorded_as_a_break_and_reported_once(warehouse: QualityWarehouse) -> None:
-    first = run(warehouse, "kpi_definitions", persist=True, run_id="run-1")
-    assert first.outcome("definitions.definition_change_recorded_as_break").success
-    old = warehouse.versions["cs.nps"]
-    # cs.nps is redefined: the catalog and kpi_values carry the new version.
-    warehouse.con.execute(
-        "update catalog.kpis set definition_version = 'feedc0ffee00' where kpi_id = 'cs.nps'"
+def _redefine(warehouse: QualityWarehouse, kpi_id: str, version: str) -> None:
+    """The KPI is redefined: the catalog and kpi_values carry the new version."""
+    for table in ("catalog.kpis", "main.kpi_values"):
+        warehouse.con.execute(
+            f"update {table} set definition_version = ? where kpi_id = ?", [version, kpi_id]
+        )
+
+
+def _published(warehouse: QualityWarehouse, published_at: str, versions: dict[str, str]) -> None:
+    """The versions a successful publish at `published_at` recorded (the publish step's own writer)."""
+    at = datetime.fromisoformat(published_at)
+    persist_history(warehouse.con, tuple(versions.items()), at, at.date())
+
+
+def _has_table(warehouse: QualityWarehouse, schema: str, table: str) -> bool:
+    return bool(
+        warehouse.con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
     )
-    warehouse.con.execute(
-        "update main.kpi_values set definition_version = 'feedc0ffee00' where kpi_id = 'cs.nps'"
+
+
+def test_definition_changed_since_the_last_publish_is_a_warning_until_published(
+    warehouse: QualityWarehouse,
+) -> None:
+    versions = warehouse.versions
+    # January's publish: sales.revenue under an older definition, cs.nps as 'aaa'; marketing.roas
+    # was never published. February's: sales.revenue's current version.
+    _published(
+        warehouse,
+        "2025-01-10 06:00:00+01:00",
+        {
+            "sales.revenue": "ccc",
+            "marketing.ltv_to_cac": versions["marketing.ltv_to_cac"],
+            "hr.sick_absence_rate": versions["hr.sick_absence_rate"],
+            "cs.nps": "aaa",
+        },
     )
-    second = run(warehouse, "kpi_definitions", persist=True, run_id="run-2")
-    assert failed_ids(second) == {"definitions.definition_change_recorded_as_break"}
-    outcome = second.outcome("definitions.definition_change_recorded_as_break")
+    _published(warehouse, "2025-02-10 06:00:00+01:00", {"sales.revenue": versions["sales.revenue"]})
+    _redefine(warehouse, "cs.nps", "bbb")
+    report = run(warehouse, "kpi_definitions", persist=True, run_id="run-1")
+    # Only cs.nps: 'bbb' against its last published 'aaa'. sales.revenue's last published version
+    # (February's) is its current one; marketing.roas has none to differ from.
+    assert failed_ids(report) == {"definitions.definition_change_recorded_as_break"}
+    outcome = report.outcome("definitions.definition_change_recorded_as_break")
     assert outcome.severity == "warning"
-    assert failing_rows(outcome, "kpi_id", "recorded_version", "current_version") == [
-        ("cs.nps", old, "feedc0ffee00")
+    assert (outcome.failing_count, outcome.checked_count) == (1, 5)
+    assert failing_rows(outcome, "kpi_id", "published_version", "current_version") == [
+        ("cs.nps", "aaa", "bbb")
     ]
-    assert second.kpi_status["cs.nps"] == "warning"
-    history = warehouse.con.execute(
-        "select definition_version, previous_version, first_seen_run_id from quality.definition_history "
-        "where kpi_id = 'cs.nps' order by first_seen_at"
-    ).fetchall()
-    assert history == [(old, None, "run-1"), ("feedc0ffee00", old, "run-2")]
-    third = run(warehouse, "kpi_definitions", persist=True, run_id="run-3")
-    assert third.outcome("definitions.definition_change_recorded_as_break").success
+    assert {kpi_id: status for kpi_id, status in report.kpi_status.items() if status != "ok"} == {
+        "cs.nps": "warning"
+    }
+    # The quality run records no version itself: the next publish does, and the warning ends.
+    assert not _has_table(warehouse, "quality", "definition_history")
+    assert warehouse.con.execute(
+        "select count(*) from publish.kpi_definition_history where kpi_id = 'cs.nps'"
+    ).fetchone() == (1,)
+    _published(warehouse, "2025-03-10 06:00:00+01:00", {"cs.nps": "bbb"})
+    assert run(warehouse, "kpi_definitions", persist=True, run_id="run-2").failures == []
+
+
+def test_no_definition_change_before_the_first_publish(warehouse: QualityWarehouse) -> None:
+    # Left by an earlier version of the quality run: its own history, now dropped and never read.
+    warehouse.con.execute("create schema quality")
+    warehouse.con.execute(
+        "create table quality.definition_history (kpi_id varchar, definition_version varchar)"
+    )
+    warehouse.con.execute("insert into quality.definition_history values ('cs.nps', 'aaa')")
+    _redefine(warehouse, "cs.nps", "bbb")
+    for run_id in ("run-1", "run-2"):
+        report = run(warehouse, "kpi_definitions", persist=True, run_id=run_id)
+        assert report.failures == []
+        assert report.outcome("definitions.definition_change_recorded_as_break").success
+    assert not _has_table(warehouse, "quality", "definition_history")
+    assert not _has_table(warehouse, "publish", "kpi_definition_history")
 
 
 def test_roas_revenue_above_sales_revenue_is_an_error(warehouse: QualityWarehouse) -> None:

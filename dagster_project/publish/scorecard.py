@@ -37,6 +37,13 @@ import duckdb
 import pyarrow as pa
 
 from dagster_project.ingest.contract import TABLES
+from dagster_project.kpi_values import (
+    KEY_COLUMNS,
+    KPI_VALUES_RELATION,
+    OPTIONAL_COLUMNS,
+    PEOPLE_COUNT,
+    REQUIRED_COLUMNS,
+)
 from dagster_project.publish import commentary as commentary_module
 from dagster_project.publish import formatting as formatting_module
 from dagster_project.publish.annotations import install_macros
@@ -44,7 +51,6 @@ from dagster_project.publish.commentary import commentary
 from dagster_project.publish.flags import break_periods, build_flags
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
-KPI_VALUES_RELATION = "main.kpi_values"
 HISTORY_SCHEMA = "publish"
 HISTORY_TABLE = f"{HISTORY_SCHEMA}.kpi_definition_history"
 DATA_QUALITY_RELATION = "quality.kpi_data_quality"
@@ -60,23 +66,9 @@ PEOPLE_KPIS = (
     "hr.early_attrition_rate",
 )
 
-REQUIRED_COLUMNS = (
-    "kpi_id",
-    "grain",
-    "period_start",
-    "period_end",
-    "dimension_name",
-    "dimension_value",
-    "value",
-    "numerator",
-    "denominator",
-    "is_complete_period",
-    "is_provisional",
-    "null_reason",
-    # Required, not optional: read as null, the privacy guard in _load_values would never fire.
-    "people_count",
-)
-KEY_COLUMNS = ("kpi_id", "grain", "period_start", "dimension_name", "dimension_value")
+# people_count is required here, not optional: read as null, the privacy guard in _load_values
+# would never fire.
+PUBLISH_REQUIRED_COLUMNS = (*REQUIRED_COLUMNS, PEOPLE_COUNT)
 
 # The annotations of kpis.md in its order, then the extras (documented in the README).
 SCORECARD_COLUMNS = (
@@ -245,15 +237,12 @@ def _load_kpis(con: duckdb.DuckDBPyConnection) -> None:
 
 def _load_values(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
     columns = _columns(con, relation)
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    missing = [column for column in PUBLISH_REQUIRED_COLUMNS if column not in columns]
     if missing:
         raise PublishError(f"{relation} lacks the column(s) {', '.join(missing)}")
     optional = {
-        name: name if name in columns else f"cast(null as {sql_type})"
-        for name, sql_type in (
-            ("sample_size", "bigint"),
-            ("definition_version", "varchar"),
-        )
+        name: name if name in columns else f"cast(null as {OPTIONAL_COLUMNS[name]})"
+        for name in ("sample_size", "definition_version")
     }
     suppressed = ", ".join(f"'{reason}'" for reason in SUPPRESSION_REASONS)
     con.execute(
