@@ -432,3 +432,80 @@ def test_a_later_extract_of_a_key_wins_in_file_byte_order(con, tmp_path):
         "qualify row_number() over (partition by ticket_id order by _file_id desc, _source_line desc) = 1"
     ).fetchall()
     assert latest == [(True,)]
+
+
+def test_an_unchanged_file_is_recognised_without_being_read_again(tmp_path, monkeypatch):
+    import os
+
+    import dagster_project.ingest.loader as loader
+
+    con = new_warehouse()
+    path = write_file(
+        tmp_path, "crm.products", "p.csv", "product_id,product_name,category,unit_cost\nP1,Pumpe,pumps,1\n"
+    )
+    (first,) = ingest(con, tmp_path, "crm.products")
+    assert (first.status, first.rows_loaded) == ("loaded", 1)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("an unchanged file was read again")
+
+    monkeypatch.setattr(loader, "scan_file", no_reading)
+    (second,) = ingest(con, tmp_path, "crm.products")
+    assert second.status == "already_ingested"
+
+    # Rewritten in place (new content, new modification time): read again, a new version of P1.
+    monkeypatch.undo()
+    path.write_text("product_id,product_name,category,unit_cost\nP1,Pumpe XL,pumps,2\n", encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    (third,) = ingest(con, tmp_path, "crm.products")
+    assert (third.status, third.rows_loaded) == ("loaded", 1)
+    assert con.execute("select count(*), max(product_name) from raw.crm__products").fetchone() == (
+        2,
+        "Pumpe XL",
+    )
+    assert (
+        con.execute("select count(*) from raw._file_ledger where stored_bytes is not null").fetchone()[0] == 2
+    )
+
+
+def test_a_ledger_from_before_the_size_and_time_columns_gains_them(tmp_path):
+    import duckdb
+
+    from dagster_project.ingest.raw_schema import LEDGER_TABLE, create_raw_tables
+
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        f"create table {LEDGER_TABLE} (file_id bigint primary key, batch_id varchar not null, "
+        "source_table varchar not null, file_path varchar not null, content_hash varchar not null, "
+        "size_bytes bigint, status varchar not null, rows_read bigint, rows_loaded bigint, "
+        "rows_quarantined bigint, message varchar, ingested_at timestamptz not null)"
+    )
+    create_raw_tables(con)
+    columns = [row[0] for row in con.execute(f"describe {LEDGER_TABLE}").fetchall()]
+    assert columns[-2:] == ["stored_bytes", "modified_ns"]
+
+
+def test_a_file_only_touched_is_read_once_more_and_then_recognised(tmp_path, monkeypatch):
+    import os
+
+    import dagster_project.ingest.loader as loader
+
+    con = new_warehouse()
+    path = write_file(
+        tmp_path, "crm.products", "p.csv", "product_id,product_name,category,unit_cost\nP1,Pumpe,pumps,1\n"
+    )
+    ingest(con, tmp_path, "crm.products")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # same bytes, new time
+    (touched,) = ingest(con, tmp_path, "crm.products")
+    assert touched.status == "already_ingested"  # by its content hash
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the touched file was read a second time")
+
+    monkeypatch.setattr(loader, "scan_file", no_reading)
+    (again,) = ingest(con, tmp_path, "crm.products")
+    assert again.status == "already_ingested"
+    assert con.execute("select count(*) from raw._file_ledger").fetchone()[0] == 1

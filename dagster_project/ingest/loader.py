@@ -57,6 +57,8 @@ class _Scan:
     size_bytes: int
     physical_lines: int
     utf8_error: str | None
+    stored_bytes: int  # the file as found on disk (compressed or not) ...
+    modified_ns: int  # ... and when it was last written: together they recognise it next time
 
 
 def landing_files(table_dir: Path) -> list[Path]:
@@ -73,6 +75,7 @@ def _open_decompressed(path: Path, decompress: bool = True) -> io.BufferedIOBase
 
 def scan_file(path: Path, check_utf8: bool, decompress: bool = True) -> _Scan:
     """Hash the decompressed bytes, count physical lines, find the first invalid UTF-8 byte."""
+    found = path.stat()  # before reading: a file changing meanwhile is read again next time
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = newlines = 0
@@ -96,7 +99,7 @@ def scan_file(path: Path, check_utf8: bool, decompress: bool = True) -> _Scan:
         except UnicodeDecodeError:
             utf8_error = f"truncated character at the end (line {newlines + 1})"
     physical_lines = newlines + (1 if last_byte not in (b"", b"\n") else 0)
-    return _Scan(digest.hexdigest(), size, physical_lines, utf8_error)
+    return _Scan(digest.hexdigest(), size, physical_lines, utf8_error, found.st_size, found.st_mtime_ns)
 
 
 def normalise(name: str) -> str:
@@ -201,8 +204,25 @@ class TableLoader:
         self.current_file = None
         return results
 
+    def _unchanged_since_ingested(self, label: str, path: Path) -> bool:
+        """The same path with the same size and modification time is already in the ledger.
+
+        Reading and hashing every landed file on every run would cost seconds at scale; a file
+        rewritten in place gets a new modification time, and then it is read and hashed again.
+        """
+        stat = path.stat()
+        return bool(
+            self.con.execute(
+                f"select count(*) from {LEDGER_TABLE} where source_table = ? and file_path = ? "
+                "and stored_bytes = ? and modified_ns = ?",
+                [self.table.key, label, stat.st_size, stat.st_mtime_ns],
+            ).fetchone()[0]
+        )
+
     def load_file(self, path: Path) -> FileResult:
         label = path.relative_to(self.landing_root).as_posix()
+        if self._unchanged_since_ingested(label, path):
+            return FileResult(label, "already_ingested")
         self._has_malformed = False
         is_parquet = path.name.endswith(".parquet")
         supported = path.name.endswith(SUPPORTED_SUFFIXES)
@@ -220,6 +240,13 @@ class TableLoader:
             [self.table.key, scan.content_hash],
         ).fetchall()
         if any(file_path == label for file_path, _ in seen):
+            # Remember how the file looks now (ledgers older than these columns, a touched file),
+            # so the next run recognises it without reading it.
+            self.con.execute(
+                f"update {LEDGER_TABLE} set stored_bytes = ?, modified_ns = ? "
+                "where source_table = ? and file_path = ? and content_hash = ?",
+                [scan.stored_bytes, scan.modified_ns, self.table.key, label, scan.content_hash],
+            )
             return FileResult(label, "already_ingested")
         loaded_before = [file_path for file_path, status in seen if status == "loaded"]
         if loaded_before and not unreadable:
@@ -411,7 +438,9 @@ class TableLoader:
 
     def _insert_ledger(self, file_id, label, scan, status, read, loaded, quarantined, message) -> None:
         self.con.execute(
-            f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            f"insert into {LEDGER_TABLE} (file_id, batch_id, source_table, file_path, content_hash, "
+            "size_bytes, status, rows_read, rows_loaded, rows_quarantined, message, ingested_at, "
+            "stored_bytes, modified_ns) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)",
             [
                 file_id,
                 self.batch_id,
@@ -424,6 +453,8 @@ class TableLoader:
                 loaded,
                 quarantined,
                 message,
+                scan.stored_bytes,
+                scan.modified_ns,
             ],
         )
 

@@ -38,9 +38,16 @@ create table if not exists {LEDGER_TABLE} (
     rows_loaded bigint,
     rows_quarantined bigint,
     message varchar,                 -- why rejected, duplicate of which file, extra columns ignored
-    ingested_at timestamptz not null
+    ingested_at timestamptz not null,
+    stored_bytes bigint,             -- the file's size and modification time as found, so that an
+    modified_ns bigint               -- unchanged file is recognised without reading it again
 )
 """
+# Ledgers written before stored_bytes and modified_ns existed.
+LEDGER_MIGRATION = [
+    f"alter table {LEDGER_TABLE} add column if not exists stored_bytes bigint",
+    f"alter table {LEDGER_TABLE} add column if not exists modified_ns bigint",
+]
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -48,6 +55,8 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(f"create schema if not exists {QUARANTINE_SCHEMA}")
     con.execute(LEDGER_DDL)
+    for statement in LEDGER_MIGRATION:
+        con.execute(statement)
     for table in TABLES:
         con.execute(raw_table_ddl(table))
         con.execute(quarantine_table_ddl(table))

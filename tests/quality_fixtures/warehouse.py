@@ -187,7 +187,9 @@ class QualityWarehouse:
         message: str | None = None,
     ) -> None:
         self.con.execute(
-            f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {LEDGER_TABLE} (file_id, batch_id, source_table, file_path, content_hash, "
+            "size_bytes, status, rows_read, rows_loaded, rows_quarantined, message, ingested_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 file_id,
                 batch_id,
