@@ -35,9 +35,10 @@ test: setup ## Run the whole test suite
 check: setup ## Run only the data-quality checks against the warehouse (prints what failed)
 	$(BIN)/python -m expectations.check
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, sqlfluff lint of the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_models
 
 format: setup ## Format the Python code
 	$(BIN)/ruff format .

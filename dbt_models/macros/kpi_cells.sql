@@ -22,7 +22,9 @@
     -#}
     {%- set dimensions = dimensions or {} -%}
     {%- if dimensions | length > 3 -%}
-        {{ exceptions.raise_compiler_error("a KPI event has at most 3 dimensions, got " ~ dimensions | list) }}
+        {{ exceptions.raise_compiler_error(
+            "a KPI event has at most 3 dimensions, got " ~ dimensions | list
+        ) }}
     {%- endif -%}
     {%- set pairs = dimensions | list -%}
     {%- for slot in range(3) -%}
@@ -115,10 +117,12 @@
         {{ period_start('kpi_grains.grain', 'events.event_on') }} as period_start,
         events.event_on,
         events.is_bounding,
-        {% for slot in range(1, 4) -%}
-        events.dimension_{{ slot }}_name,
-        events.dimension_{{ slot }}_value,
-        {% endfor -%}
+        events.dimension_1_name,
+        events.dimension_1_value,
+        events.dimension_2_name,
+        events.dimension_2_value,
+        events.dimension_3_name,
+        events.dimension_3_value,
         events.numerator,
         events.denominator,
         events.measure,
@@ -130,10 +134,12 @@
             kpi_id,
             event_on,
             is_bounding,
-            {% for slot in range(1, 4) -%}
-            dimension_{{ slot }}_name,
-            dimension_{{ slot }}_value,
-            {% endfor -%}
+            dimension_1_name,
+            dimension_1_value,
+            dimension_2_name,
+            dimension_2_value,
+            dimension_3_name,
+            dimension_3_value,
             sum(numerator) as numerator,
             sum(denominator) as denominator,
             cast(null as double) as measure,
@@ -151,10 +157,12 @@
             kpi_id,
             event_on,
             is_bounding,
-            {% for slot in range(1, 4) -%}
-            dimension_{{ slot }}_name,
-            dimension_{{ slot }}_value,
-            {% endfor -%}
+            dimension_1_name,
+            dimension_1_value,
+            dimension_2_name,
+            dimension_2_value,
+            dimension_3_name,
+            dimension_3_value,
             numerator,
             denominator,
             measure,
@@ -189,34 +197,34 @@
 {% macro aggregate_kpi_cells(period_events) %}
     {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
         contributions, the median of the measures and how many rows were counted. -#}
-    {%- for slot in ['total', 1, 2, 3] %}
-    select
-        kpi_id,
-        grain,
-        period_start,
-        {% if slot == 'total' -%}
-        'total' as dimension_name,
-        'total' as dimension_value,
-        {%- else -%}
-        dimension_{{ slot }}_name as dimension_name,
-        dimension_{{ slot }}_value as dimension_value,
+    {% for slot in ['total', 1, 2, 3] -%}
+        select
+            kpi_id,
+            grain,
+            period_start,
+            {% if slot == 'total' %}
+                'total' as dimension_name,
+                'total' as dimension_value,
+            {% else %}
+                dimension_{{ slot }}_name as dimension_name,
+                dimension_{{ slot }}_value as dimension_value,
+            {% endif %}
+            sum(numerator) as numerator,
+            sum(denominator) as denominator,
+            median(measure) as median_value,
+            count(measure) as measure_count,
+            coalesce(sum(event_count) filter (where is_population), 0) as population_count,
+            sum(people) as people_count,
+            cast(null as varchar) as null_reason
+        from {{ period_events }}
+        {%- if slot != 'total' %}
+        where dimension_{{ slot }}_value is not null
         {%- endif %}
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        median(measure) as median_value,
-        count(measure) as measure_count,
-        coalesce(sum(event_count) filter (where is_population), 0) as population_count,
-        sum(people) as people_count,
-        cast(null as varchar) as null_reason
-    from {{ period_events }}
-    {%- if slot != 'total' %}
-    where dimension_{{ slot }}_value is not null
-    {%- endif %}
-    group by 1, 2, 3, 4, 5
-    {%- if not loop.last %}
+        group by 1, 2, 3, 4, 5
+        {%- if not loop.last %}
 
-    union all
-    {% endif -%}
+        union all
+        {% endif -%}
     {%- endfor %}
 {%- endmacro %}
 
@@ -226,7 +234,7 @@
     select *
     from (
         values
-        {%- for kpi in kpis %}
+    {%- for kpi in kpis %}
             (
                 '{{ kpi.kpi_id }}',
                 '{{ kpi.aggregation }}',
@@ -234,7 +242,7 @@
                 {{ kpi.provisional_days if kpi.provisional_days else 'cast(null as integer)' }},
                 '{{ kpi.sample or ('measure' if kpi.aggregation == 'median' else 'population') }}'
             ){{ ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     ) as specs (kpi_id, aggregation, empty_reason, provisional_days, sample_kind)
 {%- endmacro %}
 

@@ -43,9 +43,9 @@
         run. A full refresh or the first build: everything (no filter).
     -#}
     {%- if is_incremental() and partition_window() is not none -%}
-    where _file_id <= (select coalesce(max(_file_id), -1) from {{ this }})
+        where _file_id <= (select coalesce(max(_file_id), -1) from {{ this }})
     {%- elif is_incremental() -%}
-    where _file_id > (select coalesce(max(_file_id), -1) from {{ this }})
+        where _file_id > (select coalesce(max(_file_id), -1) from {{ this }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -55,7 +55,7 @@ counted as (
         and people.event_on between published.period_start and published.period_end
         and (
             published.dimension_name = 'total'
-            or people.department = published.dimension_value
+            or published.dimension_value = people.department
         )
     group by 1, 2, 3, 4, 5
 

@@ -7,44 +7,122 @@ with
 
 event_dates as (
 
-    select min(ordered_on) as first_on, max(ordered_on) as last_on
+    select
+        min(ordered_on) as first_on,
+        max(ordered_on) as last_on
     from {{ ref('stg_crm__orders') }}
+
     union all
-    select min(first_contact_on), max(closed_on) from {{ ref('stg_crm__opportunities') }}
+
+    select
+        min(first_contact_on) as first_on,
+        max(closed_on) as last_on
+    from {{ ref('stg_crm__opportunities') }}
+
     union all
-    select min(created_on), max(created_on) from {{ ref('stg_crm__customers') }}
+
+    select
+        min(created_on) as first_on,
+        max(created_on) as last_on
+    from {{ ref('stg_crm__customers') }}
+
     union all
-    select min(started_on), max(started_on) from {{ ref('stg_web__sessions') }}
+
+    select
+        min(started_on) as first_on,
+        max(started_on) as last_on
+    from {{ ref('stg_web__sessions') }}
+
     union all
-    select min(spend_date), max(spend_date) from {{ ref('stg_marketing__ad_spend') }}
+
+    select
+        min(spend_date) as first_on,
+        max(spend_date) as last_on
+    from {{ ref('stg_marketing__ad_spend') }}
+
     union all
-    select min(created_on), max(converted_on) from {{ ref('stg_marketing__leads') }}
+
+    select
+        min(created_on) as first_on,
+        max(converted_on) as last_on
+    from {{ ref('stg_marketing__leads') }}
+
     union all
-    select min(published_on), max(published_on) from {{ ref('stg_marketing__social_posts') }}
+
+    select
+        min(published_on) as first_on,
+        max(published_on) as last_on
+    from {{ ref('stg_marketing__social_posts') }}
+
     union all
-    select min(hired_on), max(greatest(hired_on, terminated_on))
+
+    select
+        min(hired_on) as first_on,
+        max(greatest(hired_on, terminated_on)) as last_on
     from {{ ref('stg_hr__employees') }}
+
     union all
-    select min(absence_date), max(absence_date) from {{ ref('stg_hr__absences') }}
+
+    select
+        min(absence_date) as first_on,
+        max(absence_date) as last_on
+    from {{ ref('stg_hr__absences') }}
+
     union all
-    select min(opened_on), max(greatest(opened_on, filled_on))
+
+    select
+        min(opened_on) as first_on,
+        max(greatest(opened_on, filled_on)) as last_on
     from {{ ref('stg_hr__requisitions') }}
+
     union all
-    select min(submitted_on), max(submitted_on) from {{ ref('stg_hr__survey_responses') }}
+
+    select
+        min(submitted_on) as first_on,
+        max(submitted_on) as last_on
+    from {{ ref('stg_hr__survey_responses') }}
+
     union all
-    select min(shift_date), max(shift_date) from {{ ref('stg_mes__production_runs') }}
+
+    select
+        min(shift_date) as first_on,
+        max(shift_date) as last_on
+    from {{ ref('stg_mes__production_runs') }}
+
     union all
-    select min(usage_date), max(usage_date) from {{ ref('stg_mes__material_usage') }}
+
+    select
+        min(usage_date) as first_on,
+        max(usage_date) as last_on
+    from {{ ref('stg_mes__material_usage') }}
+
     union all
-    select min(shipped_on), max(greatest(shipped_on, delivered_on))
+
+    select
+        min(shipped_on) as first_on,
+        max(greatest(shipped_on, delivered_on)) as last_on
     from {{ ref('stg_mes__shipments') }}
+
     union all
-    select min(created_on), max(greatest(created_on, resolved_on))
+
+    select
+        min(created_on) as first_on,
+        max(greatest(created_on, resolved_on)) as last_on
     from {{ ref('stg_helpdesk__tickets') }}
+
     union all
-    select min(responded_on), max(responded_on) from {{ ref('stg_helpdesk__csat_surveys') }}
+
+    select
+        min(responded_on) as first_on,
+        max(responded_on) as last_on
+    from {{ ref('stg_helpdesk__csat_surveys') }}
+
     union all
-    select min(responded_on), max(responded_on) from {{ ref('stg_helpdesk__nps_responses') }}
+
+    select
+        min(responded_on) as first_on,
+        max(responded_on) as last_on
+    from {{ ref('stg_helpdesk__nps_responses') }}
 
 ),
 

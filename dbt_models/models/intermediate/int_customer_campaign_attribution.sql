@@ -26,9 +26,10 @@ earliest_converted_leads as (
     from leads
     where converted_customer_id is not null
         and converted_at is not null
-    qualify row_number() over (
-        partition by converted_customer_id order by converted_at, lead_id
-    ) = 1
+    qualify
+        row_number() over (
+            partition by converted_customer_id order by converted_at, lead_id
+        ) = 1
 
 ),
 

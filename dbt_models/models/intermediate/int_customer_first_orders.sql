@@ -17,9 +17,10 @@ final as (
         ordered_at as first_ordered_at,
         ordered_on as first_ordered_on
     from orders
-    qualify row_number() over (
-        partition by customer_id order by ordered_at, order_id
-    ) = 1
+    qualify
+        row_number() over (
+            partition by customer_id order by ordered_at, order_id
+        ) = 1
 
 )
 

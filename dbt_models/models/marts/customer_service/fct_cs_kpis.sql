@@ -197,7 +197,7 @@ contacts_per_1000_period_events as (
         ) }}
     from periods
     left join customers_by_day
-        on customers_by_day.created_on <= periods.period_end
+        on periods.period_end >= customers_by_day.created_on
     group by periods.grain, periods.period_start
 
 ),

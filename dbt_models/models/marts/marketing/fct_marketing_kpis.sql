@@ -261,9 +261,9 @@ ltv_windows as (
         count(distinct order_months.customer_id) as customers_12_months
     from periods
     inner join order_months
-        on order_months.month_start
-            between cast({{ dbt.dateadd('month', -11, 'periods.period_start') }} as date)
-            and periods.period_start
+        on order_months.month_start between cast(
+            {{ dbt.dateadd('month', -11, 'periods.period_start') }} as date
+        ) and periods.period_start
     where periods.grain = 'month'
     group by periods.period_start
 

@@ -46,12 +46,6 @@ customers as (
 
 ),
 
-periods as (
-
-    select * from {{ ref('int_periods') }}
-
-),
-
 -- sales.revenue: quantity × unit_price × (1 − discount_pct) of the lines of orders placed in P.
 revenue_events as (
 
@@ -197,8 +191,9 @@ retention_base as (
     left join customer_periods as current_periods
         on previous_periods.grain = current_periods.grain
         and previous_periods.customer_id = current_periods.customer_id
-        and current_periods.period_start
-            = {{ next_period_start('previous_periods.grain', 'previous_periods.period_start') }}
+        and current_periods.period_start = {{ next_period_start(
+            'previous_periods.grain', 'previous_periods.period_start'
+        ) }}
     left join customers
         on previous_periods.customer_id = customers.customer_id
 

@@ -47,11 +47,13 @@ final as (
         _ingested_at
     from latest
     {% if is_partition_run() %}
-    where order_id in (
-        select order_id from {{ source('crm', 'orders') }}
-        {{ latest_version(['order_id']) }}
-        and {{ in_partition_window(local_date('ordered_at')) }}
-    )
+        where
+            order_id in (
+                select orders.order_id
+                from {{ source('crm', 'orders') }} as orders
+                {{ latest_version(['order_id']) }}
+                    and {{ in_partition_window(local_date('ordered_at')) }}
+            )
     {% endif %}
 
 )

@@ -54,10 +54,13 @@ final as (
         _ingested_at
     from latest
     {% if is_partition_run() %}
-    where {{ in_partition_window(local_date('created_at')) }}
-        or ticket_id in (
-            select ticket_id from {{ this }} where {{ in_partition_window('created_on') }}
-        )
+        where
+            {{ in_partition_window(local_date('created_at')) }}
+            or ticket_id in (
+                select stored_tickets.ticket_id
+                from {{ this }} as stored_tickets
+                where {{ in_partition_window('stored_tickets.created_on') }}
+            )
     {% endif %}
 
 )

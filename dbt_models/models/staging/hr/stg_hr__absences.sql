@@ -45,10 +45,13 @@ final as (
         _ingested_at
     from latest
     {% if is_partition_run() %}
-    where {{ in_partition_window('absence_date') }}
-        or absence_id in (
-            select absence_id from {{ this }} where {{ in_partition_window('absence_date') }}
-        )
+        where
+            {{ in_partition_window('absence_date') }}
+            or absence_id in (
+                select stored_absences.absence_id
+                from {{ this }} as stored_absences
+                where {{ in_partition_window('stored_absences.absence_date') }}
+            )
     {% endif %}
 
 )

@@ -49,10 +49,13 @@ final as (
         _ingested_at
     from latest
     {% if is_partition_run() %}
-    where {{ in_partition_window("shift_date") }}
-        or run_id in (
-            select run_id from {{ this }} where {{ in_partition_window('shift_date') }}
-        )
+        where
+            {{ in_partition_window('shift_date') }}
+            or run_id in (
+                select stored_runs.run_id
+                from {{ this }} as stored_runs
+                where {{ in_partition_window('stored_runs.shift_date') }}
+            )
     {% endif %}
 
 )

@@ -49,10 +49,13 @@ final as (
         _ingested_at
     from latest
     {% if is_partition_run() %}
-    where {{ in_partition_window(local_date('started_at')) }}
-        or session_id in (
-            select session_id from {{ this }} where {{ in_partition_window('started_on') }}
-        )
+        where
+            {{ in_partition_window(local_date('started_at')) }}
+            or session_id in (
+                select stored_sessions.session_id
+                from {{ this }} as stored_sessions
+                where {{ in_partition_window('stored_sessions.started_on') }}
+            )
     {% endif %}
 
 )
