@@ -646,17 +646,6 @@ from inputs
 """
 
 
-def _cache_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    schema, table = COMMENTARY_CACHE.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
 def _build_commentary(con: duckdb.DuckDBPyConnection) -> int:
     """One sentence per row and language; returns how many rows were worded anew.
 
@@ -666,7 +655,7 @@ def _build_commentary(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(_COMMENTARY_INPUT_SQL)
     cached = (
         COMMENTARY_CACHE
-        if _cache_exists(con)
+        if _exists(con, COMMENTARY_CACHE)
         else (
             "(select ''::varchar as commentary_key, ''::varchar as commentary_da, ''::varchar as commentary_en limit 0)"
         )
