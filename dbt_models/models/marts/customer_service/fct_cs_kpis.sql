@@ -56,13 +56,7 @@ periods as (
 
 resolved_tickets as (
 
-    select
-        tickets.*,
-        csat_surveys.ticket_id is not null as has_csat_survey
-    from tickets
-    left join csat_surveys
-        on tickets.ticket_id = csat_surveys.ticket_id
-    where tickets.resolved_at is not null
+    select * from {{ ref('int_tickets_resolved') }}
 
 ),
 
@@ -107,7 +101,7 @@ first_contact_resolution_events as (
             'cs.first_contact_resolution',
             'resolved_on',
             dimensions={'channel': 'channel', 'category': 'category'},
-            numerator='case when contacts_count = 1 and reopened_count = 0 then 1 else 0 end',
+            numerator='case when is_first_contact_resolution then 1 else 0 end',
             denominator='1',
         ) }}
     from resolved_tickets

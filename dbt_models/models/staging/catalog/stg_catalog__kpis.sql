@@ -15,11 +15,21 @@ final as (
         parent_kpi_id,
         name_da,
         name_en,
+        question_da,
+        question_en,
+        definition_da,
+        definition_en,
         unit,
         direction,
+        owner,
+        refresh_cadence,
+        freshness_limit_hours,
         grains,
         dimensions,
         is_additive,
+        sources,
+        target_type,
+        target_value,
         definition_version
     from source
 

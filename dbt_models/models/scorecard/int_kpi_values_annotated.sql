@@ -1,0 +1,172 @@
+-- kpi_values with the context kpis.md asks every published value to carry, except the flags
+-- (kpi_flags is built on this model, and kpi_scorecard joins the two): the catalog's names,
+-- definition, owner and unit; target, gap and status; the previous period and the same period
+-- last year; freshness and data quality of the inputs; the definition version and its breaks.
+-- A suppressed HR cell (kpis.md, Privacy) keeps no number at all, not even its sample size.
+
+with
+
+kpi_values as (
+
+    select * from {{ ref('kpi_values') }}
+
+),
+
+kpis as (
+
+    select * from {{ ref('stg_catalog__kpis') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('kpi_targets') }}
+
+),
+
+freshness as (
+
+    select * from {{ ref('kpi_freshness') }}
+
+),
+
+data_quality as (
+
+    select * from {{ ref('kpi_data_quality') }}
+
+),
+
+definition_changes as (
+
+    select * from {{ ref('int_kpi_definition_changes') }}
+
+),
+
+published_values as (
+
+    select
+        kpi_id,
+        grain,
+        period_start,
+        period_end,
+        dimension_name,
+        dimension_value,
+        case when {{ is_suppressed('null_reason') }} then null else cast(value as double) end as value,
+        case when {{ is_suppressed('null_reason') }} then null else cast(numerator as double) end
+            as numerator,
+        case when {{ is_suppressed('null_reason') }} then null else cast(denominator as double) end
+            as denominator,
+        case when {{ is_suppressed('null_reason') }} then null else sample_size end as sample_size,
+        coalesce(is_complete_period, false) as is_complete_period,
+        coalesce(is_provisional, false) as is_provisional,
+        null_reason,
+        definition_version,
+        people_count
+    from kpi_values
+    where kpi_id in (select kpis.kpi_id from kpis)
+
+),
+
+definition_breaks as (
+
+    select distinct
+        kpi_id,
+        break_on
+    from definition_changes
+
+),
+
+compared as (
+
+    select
+        published_values.*,
+        previous_values.value as previous_value,
+        previous_values.numerator as previous_numerator,
+        previous_values.denominator as previous_denominator,
+        previous_values.is_provisional as previous_is_provisional,
+        last_year_values.value as same_period_last_year
+    from published_values
+    left join published_values as previous_values
+        on published_values.kpi_id = previous_values.kpi_id
+        and published_values.grain = previous_values.grain
+        and published_values.dimension_name = previous_values.dimension_name
+        and published_values.dimension_value = previous_values.dimension_value
+        and previous_values.period_start
+        = {{ previous_period_start('published_values.grain', 'published_values.period_start') }}
+    left join published_values as last_year_values
+        on published_values.kpi_id = last_year_values.kpi_id
+        and published_values.grain = last_year_values.grain
+        and published_values.dimension_name = last_year_values.dimension_name
+        and published_values.dimension_value = last_year_values.dimension_value
+        and last_year_values.period_start
+        = {{ same_period_last_year_start('published_values.grain', 'published_values.period_start') }}
+
+),
+
+final as (
+
+    select
+        compared.kpi_id,
+        kpis.name_da as kpi_name_da,
+        kpis.name_en as kpi_name_en,
+        kpis.function_name as function,
+        compared.grain,
+        compared.period_start,
+        compared.period_end,
+        compared.is_complete_period,
+        compared.dimension_name,
+        compared.dimension_value,
+        compared.value,
+        compared.numerator,
+        compared.denominator,
+        kpis.unit,
+        kpis.direction,
+        targets.target,
+        round(compared.value - targets.target, 10) as target_gap,
+        {{ kpi_status('compared.value', 'targets.target', 'kpis.direction') }} as status,
+        compared.previous_value,
+        round(compared.value - compared.previous_value, 10) as change,
+        compared.same_period_last_year,
+        compared.is_provisional,
+        compared.null_reason,
+        kpis.definition_da as definition,
+        kpis.question_da as question,
+        kpis.owner,
+        kpis.refresh_cadence,
+        freshness.data_freshness_at,
+        freshness.freshness_hours,
+        coalesce(data_quality.data_quality_status, 'unknown') as data_quality_status,
+        coalesce(compared.definition_version, kpis.definition_version) as definition_version,
+        cast('{{ run_started_at.isoformat() }}' as timestamptz) as computed_at,
+        kpis.kpi_role,
+        compared.sample_size,
+        kpis.definition_en,
+        kpis.question_en,
+        kpis.target_type,
+        definition_breaks.kpi_id is not null as definition_break,
+        data_quality.data_quality_notes,
+        -- Not published: the comparisons kpi_flags makes, and the privacy guard's input.
+        compared.previous_numerator,
+        compared.previous_denominator,
+        compared.previous_is_provisional,
+        compared.people_count
+    from compared
+    inner join kpis
+        on compared.kpi_id = kpis.kpi_id
+    left join targets
+        on compared.kpi_id = targets.kpi_id
+        and compared.grain = targets.grain
+        and compared.period_start = targets.period_start
+        and compared.dimension_name = targets.dimension_name
+        and compared.dimension_value = targets.dimension_value
+    left join freshness
+        on compared.kpi_id = freshness.kpi_id
+    left join data_quality
+        on compared.kpi_id = data_quality.kpi_id
+    left join definition_breaks
+        on compared.kpi_id = definition_breaks.kpi_id
+        and compared.period_start = {{ period_start('compared.grain', 'definition_breaks.break_on') }}
+
+)
+
+select * from final
