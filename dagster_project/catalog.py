@@ -101,6 +101,7 @@ _KPI_KEYS = {
     "dimensions",
     "additive",
     "sources",
+    "computed_over_people",
     "target",
 }
 _TARGET_KEYS = {
@@ -170,6 +171,8 @@ class Kpi:
     additive: bool
     sources: tuple[str, ...]
     target: Target
+    # An HR value over people (kpis.md, Privacy): withheld below 5 people; positions are not people.
+    computed_over_people: bool = False
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,7 @@ def _parse_kpi(entry: Any, index: int, source: str) -> Kpi:
         additive=_bool(entry, "additive", where),
         sources=_sources(entry, where),
         target=_parse_target(entry.get("target"), grains, where),
+        computed_over_people=_optional_bool(entry, "computed_over_people", where),
     )
 
 
@@ -551,6 +555,11 @@ def _bool(entry: Mapping[str, Any], key: str, where: str) -> bool:
     return value
 
 
+def _optional_bool(entry: Mapping[str, Any], key: str, where: str) -> bool:
+    """A boolean field that may be left out (false)."""
+    return key in entry and _bool(entry, key, where)
+
+
 def _positive_int(entry: Mapping[str, Any], key: str, where: str) -> int | None:
     value = entry.get(key)
     if value is None:
@@ -753,7 +762,8 @@ _TABLES_DDL = {
         definition_da varchar, definition_en varchar, unit varchar, direction varchar,
         owner varchar, refresh_cadence varchar, freshness_limit_hours integer,
         grains varchar[], dimensions varchar[], is_additive boolean, sources varchar[],
-        target_type varchar, target_value double, definition_version varchar
+        is_computed_over_people boolean, target_type varchar, target_value double,
+        definition_version varchar, catalog_order integer
     """,
     "kpi_targets": "kpi_id varchar, period_start date, grain varchar, target double",
     "guardrail_pairs": """
@@ -780,7 +790,8 @@ def catalog_rows(
     versions = versions or {}
     return {
         "kpis": [
-            (*_kpi_row(kpi), versions.get(kpi.id) or definition_version(kpi, "")) for kpi in catalog.kpis
+            (*_kpi_row(kpi), versions.get(kpi.id) or definition_version(kpi, ""), order)
+            for order, kpi in enumerate(catalog.kpis, 1)
         ],
         "kpi_targets": [
             (kpi.id, period.period_start, period.grain, period.target)
@@ -836,6 +847,7 @@ def _kpi_row(kpi: Kpi) -> tuple[Any, ...]:
         list(kpi.dimensions),
         kpi.additive,
         list(kpi.sources),
+        kpi.computed_over_people,
         kpi.target.type,
         kpi.target.value,
     )

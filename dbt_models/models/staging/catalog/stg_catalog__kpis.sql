@@ -28,9 +28,11 @@ final as (
         dimensions,
         is_additive,
         sources,
+        is_computed_over_people,
         target_type,
         target_value,
-        definition_version
+        definition_version,
+        catalog_order
     from source
 
 )
