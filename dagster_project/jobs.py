@@ -20,6 +20,7 @@ full_refresh_job = dg.define_asset_job(
         "ops": {
             "dbt_models": {"config": {"full_refresh": True}},
             "dbt_fact_models": {"config": {"full_refresh": True}},
+            "dbt_scorecard_models": {"config": {"full_refresh": True}},
         }
     },
 )

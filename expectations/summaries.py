@@ -30,12 +30,13 @@ from dagster_project.kpi_values import (
     PEOPLE_COUNT_TYPE,
     REQUIRED_COLUMNS,
 )
-from dagster_project.publish.scorecard import HISTORY_TABLE as PUBLISHED_HISTORY_TABLE
 from dagster_project.settings import PROJECT_ROOT
 
 LOCAL_TIME_ZONE = "Europe/Copenhagen"
 CATALOG_VIEW = "_quality_catalog"
 SUPPRESSION_REASONS = ("group below 5", "complementary suppression")
+# The dbt model of every definition version each KPI was computed under (the series' breaks).
+DEFINITION_HISTORY = "main.kpi_definition_history"
 ORPHAN_SAMPLE_SIZE = 5
 MISSING_PERIOD_SAMPLE_SIZE = 5
 
@@ -741,18 +742,17 @@ def kpi_period_coverage(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataF
 
 
 def definition_versions(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
-    """Per KPI in kpi_values: its versions there, the catalog's, and the last one published.
+    """Per KPI in kpi_values: its versions there, the catalog's, and the last one recorded.
 
-    The publish step's history (publish.kpi_definition_history) decides where the published series
-    marks a break, so a change is judged against it: a KPI whose version differs from its last
-    published one is published with a break next time. Before the first publish (no history) or
-    for a KPI never published, nothing has changed.
+    The dbt model kpi_definition_history decides where the published series marks a break, so a
+    change is judged against it: a KPI whose version differs from its last recorded one would be
+    published without its break. Before the history exists, nothing has changed.
     """
     history = (
-        f"""select kpi_id, arg_max(definition_version, first_published_at) as published_version,
-                max(first_published_at) as published_since
-            from {PUBLISHED_HISTORY_TABLE} group by kpi_id"""
-        if ctx.relation_exists(PUBLISHED_HISTORY_TABLE)
+        f"""select kpi_id, arg_max(definition_version, first_computed_at) as published_version,
+                max(first_computed_at) as published_since
+            from {DEFINITION_HISTORY} group by kpi_id"""
+        if ctx.relation_exists(DEFINITION_HISTORY)
         else "select cast(null as varchar) as kpi_id, cast(null as varchar) as published_version, "
         "cast(null as timestamptz) as published_since limit 0"
     )

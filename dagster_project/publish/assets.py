@@ -1,7 +1,7 @@
-"""Dagster asset of the publish step: the annotated KPI product in KPI_PUBLISH_DIR.
+"""Dagster asset of the export: the KPI product in KPI_PUBLISH_DIR (`published_kpis`).
 
 A thin wrapper around `dagster_project.publish.publish.publish`; see that module for what is
-written and how it is swapped in.
+written and how it is swapped in. Its inputs are the dbt models of dbt_models/models/scorecard/.
 """
 
 from datetime import timedelta
@@ -12,10 +12,13 @@ from dagster_project import settings
 from dagster_project.catalog import load_catalog, tightest_freshness_limit
 from dagster_project.warehouse import DUCKDB_POOL, Warehouse
 
-# The name of the annotated table the asset publishes; the quality checks attach to this key.
-PUBLISHED_KEY = dg.AssetKey(["kpi_scorecard"])
-KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
-CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
+# The published files; the quality checks of the published outputs attach to this key.
+PUBLISHED_KEY = dg.AssetKey(["published_kpis"])
+# The dbt models the export reads.
+MODEL_KEYS = [
+    dg.AssetKey([name])
+    for name in ("kpi_scorecard", "kpi_flags", "kpi_catalog_entries", "kpi_definition_history")
+]
 # The scorecard shows every KPI, so it must be as fresh as the most demanding one.
 _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
 
@@ -23,7 +26,7 @@ _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
 @dg.asset(
     key=PUBLISHED_KEY,
     group_name="publish",
-    deps=[KPI_VALUES_KEY, CATALOG_KEY],
+    deps=MODEL_KEYS,
     kinds={"duckdb", "parquet", "html"},
     freshness_policy=(
         dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=_FRESHNESS_HOURS))
@@ -32,30 +35,17 @@ _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
     ),
     pool=DUCKDB_POOL,
     description=(
-        "kpi_values with their context (target, status, history, freshness, data quality, guardrail "
-        "flags, sentences in Danish and English) published to `<KPI_PUBLISH_DIR>`: kpis.duckdb "
-        "(swapped in atomically, DuckDB 1.x readable), parquet/*.parquet and scorecard.html."
+        "The dbt models kpi_scorecard and kpi_flags worded (guardrail flag sentences, commentary in "
+        "Danish and English) and published to `<KPI_PUBLISH_DIR>`: kpis.duckdb (swapped in "
+        "atomically, DuckDB 1.x readable), parquet/*.parquet and scorecard.html."
     ),
 )
-def kpi_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def published_kpis(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from dagster_project.publish.publish import publish
-    from dagster_project.publish.scorecard import read_data_quality
 
     with warehouse.connection() as con:
-        result = publish(
-            con,
-            settings.publish_dir(),
-            as_of=settings.as_of(),
-            data_quality=read_data_quality(con),
-            run_id=context.run.run_id,
-        )
+        result = publish(con, settings.publish_dir(), run_id=context.run.run_id)
     summary = result.summary
-    if summary.dropped_kpi_ids:
-        context.log.warning(
-            f"kpi_values holds KPIs the catalog does not know, not published: {summary.dropped_kpi_ids}"
-        )
-    if summary.new_versions:
-        context.log.info(f"New definition versions recorded: {dict(summary.new_versions)}")
     context.log.info(
         f"Published {summary.rows} rows of {summary.kpis} KPIs; "
         f"{summary.sentences_worded} commentary sentences worded anew, the rest reused"
@@ -68,7 +58,6 @@ def kpi_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
             "kpis": summary.kpis,
             "flagged_rows": summary.flagged_rows,
             **{f"flags_{name}": count for name, count in summary.flag_counts.items()},
-            "new_definition_versions": len(summary.new_versions),
             "sentences_worded": summary.sentences_worded,
             "as_of": str(result.as_of),
             "computed_at": result.computed_at.isoformat(),
@@ -91,5 +80,5 @@ def published_file_is_safe_to_read() -> dg.AssetCheckResult:
     )
 
 
-publish_assets = [kpi_scorecard]
+publish_assets = [published_kpis]
 publish_checks = [published_file_is_safe_to_read]

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.publish.publish import PUBLISHED_TABLES, READABLE_STORAGE_TAG, VIEWS
-from dagster_project.publish.scorecard import SCORECARD_COLUMNS, SUPPRESSION_REASONS
+from dagster_project.publish.publish import PUBLISHED_TABLES, READABLE_STORAGE_TAG, SCORECARD_COLUMNS, VIEWS
 
 # The DuckDB file header: 8 bytes checksum, b"DUCK", then the storage version number (uint64, LE).
 # 64 is the number every DuckDB from 0.10 through the 1.x series reads and writes.
 HEADER_MAGIC = b"DUCK"
 DUCKDB_1X_STORAGE_NUMBER = 64
+# The null reasons of kpis.md's Privacy section (dbt macro suppression_reasons), as a reader sees them.
+SUPPRESSION_REASONS = ("group below 5", "complementary suppression")
 
 
 def header_storage_number(path: Path) -> int:

@@ -1,4 +1,8 @@
-"""The publish step: kpi_values → kpis.duckdb, Parquet exports and scorecard.html in the publish folder.
+"""The export: the dbt models of the KPI product → kpis.duckdb, Parquet and scorecard.html.
+
+Every number is a dbt model's (kpi_scorecard, kpi_flags, kpi_catalog_entries,
+kpi_definition_history); the export adds their text (wording.py) and writes the files. It reads
+dbt models only, never a raw or staging table.
 
 Every output is first written completely under a temporary name in the same folder, checked, and
 only then moved over the previous one with os.replace (atomic on one file system). A reader that
@@ -13,25 +17,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from dagster_project.catalog import FUNCTIONS
 from dagster_project.publish.html import render_scorecard_html
-from dagster_project.publish.scorecard import (
-    KPI_VALUES_RELATION,
-    SCORECARD_COLUMNS,
-    DataQuality,
-    PublishError,
-    ScorecardSummary,
-    build_scorecard,
+from dagster_project.publish.wording import (
+    FLAGS_MODEL,
+    SCORECARD_MODEL,
     persist_commentary_cache,
-    persist_history,
+    word_commentary,
+    word_flags,
 )
 
 DATABASE_FILE = "kpis.duckdb"
@@ -68,61 +67,129 @@ VIEWS = {
     """,
 }
 
-CATALOG_SQL = """
-create or replace temp table _pub_catalog as
+CATALOG_MODEL = "main.kpi_catalog_entries"
+HISTORY_MODEL = "main.kpi_definition_history"
+# What the export reads; each is a dbt model (dbt_models/models/scorecard/).
+MODELS = (SCORECARD_MODEL, FLAGS_MODEL, CATALOG_MODEL, HISTORY_MODEL)
+
+# The annotations of kpis.md in its order, then the extras (documented in the README).
+SCORECARD_COLUMNS = (
+    "kpi_id",
+    "kpi_name_da",
+    "kpi_name_en",
+    "function",
+    "grain",
+    "period_start",
+    "period_end",
+    "is_complete_period",
+    "dimension_name",
+    "dimension_value",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "direction",
+    "target",
+    "target_gap",
+    "status",
+    "previous_value",
+    "change",
+    "same_period_last_year",
+    "is_provisional",
+    "null_reason",
+    "definition",
+    "question",
+    "owner",
+    "refresh_cadence",
+    "data_freshness_at",
+    "freshness_hours",
+    "data_quality_status",
+    "guardrail_flags",
+    "definition_version",
+    "computed_at",
+    "commentary_da",
+    "commentary_en",
+    # extras
+    "kpi_role",
+    "sample_size",
+    "definition_en",
+    "question_en",
+    "target_type",
+    "is_flagged",
+    "definition_break",
+    "data_quality_notes",
+)
+FLAG_COLUMNS = (
+    "kpi_id",
+    "grain",
+    "period_start",
+    "dimension_name",
+    "dimension_value",
+    "flag_id",
+    "severity",
+    "related_kpi_id",
+    "message_da",
+    "message_en",
+)
+ROW_KEY = "kpi_id, grain, period_start, dimension_name, dimension_value"
+
+# The scorecard: the model's columns, its flags as JSON text (every driver reads text), its sentences.
+SCORECARD_SQL = f"""
+create or replace temp table _pub_scorecard as
+with
+
+flags as (
+    select
+        {ROW_KEY},
+        cast(to_json(list(
+            {{
+                'flag_id': flag_id,
+                'severity': severity,
+                'related_kpi_id': related_kpi_id,
+                'message_da': message_da,
+                'message_en': message_en
+            }}
+            order by check_order, related_kpi_id, flag_id
+        )) as varchar) as guardrail_flags
+    from _pub_flags
+    group by all
+)
+
 select
-    row_number() over () as catalog_order,
-    kpis.kpi_id,
-    kpis.function,
-    kpis.role as kpi_role,
-    kpis.parent_kpi_id,
-    kpis.name_da,
-    kpis.name_en,
-    kpis.question_da,
-    kpis.question_en,
-    kpis.definition_da,
-    kpis.definition_en,
-    kpis.unit,
-    kpis.direction,
-    kpis.owner,
-    kpis.refresh_cadence,
-    kpis.freshness_limit_hours,
-    array_to_string(kpis.grains, ', ') as grains,
-    array_to_string(kpis.dimensions, ', ') as dimensions,
-    kpis.is_additive,
-    array_to_string(kpis.sources, ', ') as sources,
-    kpis.target_type,
-    kpis.target_value,
-    versions.definition_version,
-    (
-        select string_agg(pairs.guardrail_kpi_id, ', ' order by pairs.guardrail_kpi_id)
-        from catalog.guardrail_pairs as pairs
-        where pairs.headline_kpi_id = kpis.kpi_id
-    ) as guardrail_kpi_ids,
-    (
-        select string_agg(pairs.headline_kpi_id, ', ' order by pairs.headline_kpi_id)
-        from catalog.guardrail_pairs as pairs
-        where pairs.guardrail_kpi_id = kpis.kpi_id
-    ) as guards_kpi_ids
-from catalog.kpis as kpis
-left join _pub_kpis as versions on versions.kpi_id = kpis.kpi_id
+    {", ".join(
+        "coalesce(flags.guardrail_flags, '[]') as guardrail_flags" if column == "guardrail_flags"
+        else f"sentences.{column}" if column.startswith("commentary_")
+        else f"scorecard.{column}"
+        for column in SCORECARD_COLUMNS
+    )}
+from {SCORECARD_MODEL} as scorecard
+inner join _pub_sentences as sentences using ({ROW_KEY})
+left join flags using ({ROW_KEY})
+order by {ROW_KEY}
 """
 
-FLAGS_TABLE_SQL = """
-select kpi_id, grain, period_start, dimension_name, dimension_value, flag_id, severity,
-    related_kpi_id, message_da, message_en
-from _pub_flags
-order by kpi_id, grain, period_start, dimension_name, dimension_value, check_order, related_kpi_id
-"""
-
-# Published table → query over this run's temp tables.
+# Published table → query over the models and this export's temp tables.
 PUBLISHED_TABLES = {
-    "kpi_scorecard": "select * from _pub_scorecard order by kpi_id, grain, period_start, dimension_name, dimension_value",
-    "kpi_flags": FLAGS_TABLE_SQL,
+    "kpi_scorecard": "select * from _pub_scorecard",
+    "kpi_flags": f"select {', '.join(FLAG_COLUMNS)} from _pub_flags "
+    f"order by {ROW_KEY}, check_order, related_kpi_id",
     "kpi_catalog": "select * from _pub_catalog order by catalog_order",
-    "kpi_definition_history": "select * from _pub_history order by first_published_at, kpi_id",
+    "kpi_definition_history": "select * from _pub_history order by first_computed_at, kpi_id",
     "publish_info": "select * from _pub_info",
 }
+
+
+class PublishError(RuntimeError):
+    """The models cannot be published as they are; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    rows: int
+    kpis: int
+    flagged_rows: int
+    flag_counts: dict[str, int]
+    sentences_worded: int  # rows whose commentary was not in the cache
 
 
 @dataclass(frozen=True)
@@ -133,7 +200,7 @@ class PublishResult:
     computed_at: datetime
     as_of: date
     run_id: str
-    summary: ScorecardSummary
+    summary: PublishSummary
 
 
 def _sql_path(path: Path) -> str:
@@ -215,36 +282,46 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, folder: Path, token: str) -> 
     return moves
 
 
-def publish(
-    con: duckdb.DuckDBPyConnection,
-    publish_dir: Path,
-    *,
-    as_of: date,
-    computed_at: datetime | None = None,
-    data_quality: Mapping[str, DataQuality | str] | None = None,
-    kpi_values: str = KPI_VALUES_RELATION,
-    run_id: str | None = None,
-    noise_gate: bool = False,
-) -> PublishResult:
-    """Annotate `kpi_values` (read through `con`, the warehouse) and publish it to `publish_dir`.
+def _require_models(con: duckdb.DuckDBPyConnection) -> None:
+    missing = []
+    for model in MODELS:
+        try:
+            con.execute(f"select * from {model} limit 0")
+        except duckdb.CatalogException:
+            missing.append(model)
+    if missing:
+        raise PublishError(
+            f"the dbt model(s) {', '.join(missing)} do not exist: build the KPI models first "
+            "(dbt build, or the full_refresh job)"
+        )
 
-    `data_quality`: kpi_id → DataQuality(status, messages) or a bare status ('ok' | 'warning' |
-    'error' | 'unknown'); KPIs not named are 'unknown'. `noise_gate` (off by default, as
-    kpis.md defines the flag by the threshold alone): a guardrail flag also needs both moves
-    beyond sampling noise where a test applies (annotations.kpi_move_is_beyond_noise). The definition history is kept in the
-    warehouse (publish.kpi_definition_history) and updated only after the files are in place.
+
+def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, *, run_id: str | None = None) -> PublishResult:
+    """Word the dbt models of the KPI product (read through `con`, the warehouse) and publish them.
+
+    The as-of date and computation time are the models' (kpi_scorecard.as_of_date, computed_at).
+    The commentary cache in the warehouse is updated only after the files are in place.
     """
-    computed_at = computed_at or datetime.now(ZoneInfo("Europe/Copenhagen"))
+    _require_models(con)
     run_id = run_id or uuid.uuid4().hex
-    summary = build_scorecard(
-        con,
-        as_of=as_of,
-        computed_at=computed_at,
-        data_quality=data_quality,
-        kpi_values=kpi_values,
-        noise_gate=noise_gate,
+    word_flags(con)
+    worded = word_commentary(con)
+    con.execute(SCORECARD_SQL)
+    # Copied into the connection: the published file's views are written with it as the default
+    # database, where the warehouse's main schema is not the one named main.
+    con.execute(f"create or replace temp table _pub_catalog as select * from {CATALOG_MODEL}")
+    con.execute(f"create or replace temp table _pub_history as select * from {HISTORY_MODEL}")
+    rows, kpis, flagged, computed_at = con.execute(
+        "select count(*), count(distinct kpi_id), count(*) filter (where is_flagged), max(computed_at) "
+        "from _pub_scorecard"
+    ).fetchone()
+    as_of = con.execute(f"select max(as_of_date) from {SCORECARD_MODEL}").fetchone()[0]
+    if rows == 0:
+        raise PublishError(f"{SCORECARD_MODEL} is empty: there is nothing to publish")
+    flag_counts = dict(
+        con.execute("select flag_id || '_rows', count(*) from _pub_flags group by 1 order by 1").fetchall()
     )
-    con.execute(CATALOG_SQL)
+    summary = PublishSummary(rows, kpis, flagged, flag_counts, worded)
     con.execute(
         """
         create or replace temp table _pub_info as
@@ -252,7 +329,7 @@ def publish(
             cast(? as bigint) as scorecard_rows, cast(? as bigint) as flagged_rows,
             cast(? as varchar) as storage_version, cast(? as varchar) as written_by_duckdb
         """,
-        [run_id, computed_at, as_of, summary.rows, summary.flagged_rows, STORAGE_VERSION, duckdb.__version__],
+        [run_id, computed_at, as_of, rows, flagged, STORAGE_VERSION, duckdb.__version__],
     )
     publish_dir = Path(publish_dir)
     publish_dir.mkdir(parents=True, exist_ok=True)
@@ -264,7 +341,7 @@ def publish(
     moves: dict[Path, Path] = {}
     try:
         _write_database(con, database_tmp)
-        verify_published_database(database_tmp, summary.rows, computed_at)
+        verify_published_database(database_tmp, rows, computed_at)
         moves.update(_write_parquet(con, publish_dir / PARQUET_FOLDER, token))
         page = render_scorecard_html(
             con, scorecard="_pub_scorecard", catalog="_pub_catalog", computed_at=computed_at, as_of=as_of
@@ -277,7 +354,6 @@ def publish(
         _replace(database_tmp, database)
     finally:
         _remove(database_tmp, html_tmp, *moves)
-    persist_history(con, summary.new_versions, computed_at, as_of)
     persist_commentary_cache(con)
     return PublishResult(
         database_path=database,
@@ -290,4 +366,4 @@ def publish(
     )
 
 
-__all__ = ["SCORECARD_COLUMNS", "DataQuality", "PublishError", "PublishResult", "publish"]
+__all__ = ["SCORECARD_COLUMNS", "PublishError", "PublishResult", "publish"]

@@ -8,7 +8,7 @@ Three groups, each running its suites once per Dagster run:
   source_quality_gate, which fails when an error-level ingest or freshness expectation failed.
   A check holding an error-level expectation is blocking: when it fails with severity ERROR, the
   publish asset downstream does not run and the previously published files stay as they were;
-- on the publish asset kpi_scorecard: the published files open and hold the rows of kpi_values.
+- on the export published_kpis: the published files open and hold the rows of kpi_values.
 
 The checks of kpi_values reuse the ingest results the ingest checks of the same run stored, and
 store the complete report (quality.*), which the publish step reads as data_quality_status.
@@ -27,7 +27,7 @@ from dagster_project.warehouse import DUCKDB_POOL, Warehouse
 from expectations.spec import ExpectationSpec, load_suites
 
 KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
-PUBLISH_KEY = dg.AssetKey(["kpi_scorecard"])
+PUBLISH_KEY = dg.AssetKey(["published_kpis"])
 INGEST_SUITES = ("freshness", "ingest_health")
 MART_SUITES = ("kpi_definitions",)
 GATE_CHECK = "source_quality_gate"
@@ -232,17 +232,17 @@ def _failed_error_ids(outcomes: list, expectation_ids: list[str]) -> list[str]:
 
 
 def blocked_publish_message(failures: dict[str, list[str]]) -> str:
-    """Why kpi_scorecard did not run: the failing checks, their expectations, and what to do."""
+    """Why the scorecard was not built and published: the failing checks, their expectations, and what to do."""
     checks = "; ".join(f"{name} ({', '.join(ids) or 'see check metadata'})" for name, ids in failures.items())
     return (
-        f"Publish of kpi_scorecard is blocked: error-level check(s) on kpi_values failed: {checks}. "
+        f"The scorecard models and the publish are blocked: error-level check(s) on kpi_values failed: {checks}. "
         "The previously published files stay as they were. Run `make check` to print each failing "
         "expectation with its rows; fix the source file and land it again, or acknowledge a rejected "
         "file (`python -m expectations.acknowledge`), then re-run the daily job."
     )
 
 
-# ── The publish asset kpi_scorecard ─────────────────────────────────────────
+# ── The export published_kpis ─────────────────────────────────────────────
 
 
 def published_outputs_findings(publish_dir, expected_rows: int | None) -> tuple[list[str], dict[str, Any]]:

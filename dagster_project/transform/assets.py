@@ -105,6 +105,9 @@ FACT_MODELS = (
     "stg_hr__absences",
     "stg_mes__production_runs",
 )
+# The published product's models (dbt_models/models/scorecard/): built after the quality checks of
+# kpi_values, whose verdicts they carry (kpi_data_quality), and read by the export.
+SCORECARD_MODELS = "path:models/scorecard"
 FACT_PARTITIONS_START = "2024-01-01"
 fact_partitions = dg.DailyPartitionsDefinition(
     start_date=FACT_PARTITIONS_START,
@@ -125,6 +128,8 @@ class KpiTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             if dbt_resource_props["source_name"] == "catalog":
                 return CATALOG_KEY
+            if dbt_resource_props["source_name"] == "quality":
+                return dg.AssetKey(["quality", dbt_resource_props["identifier"]])
             return dg.AssetKey(["raw", dbt_resource_props["identifier"]])
         return dg.AssetKey([dbt_resource_props["name"]])
 
@@ -190,11 +195,25 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
-    exclude=" ".join(FACT_MODELS),
+    exclude=" ".join([*FACT_MODELS, SCORECARD_MODELS]),
     dagster_dbt_translator=_TRANSLATOR,
     pool=DUCKDB_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
+    yield from _build(context, dbt, args)
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    select=SCORECARD_MODELS,
+    name="dbt_scorecard_models",
+    dagster_dbt_translator=_TRANSLATOR,
+    pool=DUCKDB_POOL,
+)
+def dbt_scorecard_models_step(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    """Targets, freshness, data quality, flags and the scorecard: every number the export publishes."""
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
     yield from _build(context, dbt, args)
 
@@ -221,5 +240,5 @@ def dbt_fact_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     yield from _build(context, dbt, args)
 
 
-transform_assets = [kpi_catalog, dbt_fact_models, dbt_models]
+transform_assets = [kpi_catalog, dbt_fact_models, dbt_models, dbt_scorecard_models_step]
 transform_checks = [catalog_lint]

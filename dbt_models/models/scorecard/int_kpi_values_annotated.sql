@@ -61,6 +61,7 @@ published_values as (
         coalesce(is_provisional, false) as is_provisional,
         null_reason,
         definition_version,
+        as_of_date,
         people_count
     from kpi_values
     where kpi_id in (select kpis.kpi_id from kpis)
@@ -145,10 +146,12 @@ final as (
         kpis.target_type,
         definition_breaks.kpi_id is not null as definition_break,
         data_quality.data_quality_notes,
-        -- Not published: the comparisons kpi_flags makes, and the privacy guard's input.
+        -- Not published: what kpi_flags compares, the as-of date, and the privacy guard's inputs.
         compared.previous_numerator,
         compared.previous_denominator,
         compared.previous_is_provisional,
+        compared.as_of_date,
+        kpis.is_computed_over_people,
         compared.people_count
     from compared
     inner join kpis
