@@ -16,3 +16,15 @@
     {%- endif -%}
     cast('{{ configured }}' as date)
 {%- endmacro %}
+
+
+{% macro computed_at() %}
+    {#-
+        When the numbers were computed, as a SQL timestamptz literal: the start of this dbt run,
+        or the dbt var `kpi_computed_at` (an ISO timestamp with offset) to pin it, so that a
+        rebuild of the same files can give identical tables (freshness runs to it on an as-of
+        date of today).
+    -#}
+    {%- set pinned = (var('kpi_computed_at', '') or '') | string | trim -%}
+    cast('{{ pinned or run_started_at.isoformat() }}' as timestamptz)
+{%- endmacro %}

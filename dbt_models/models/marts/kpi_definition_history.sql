@@ -62,8 +62,8 @@ final as (
     select
         kpi_id,
         definition_version,
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as first_computed_at,
-        {{ as_of_date() }} as first_as_of
+        {{ computed_at() }} as first_computed_at,
+        (select max(kpi_values.as_of_date) from kpi_values) as first_as_of
     from new_versions
 
 )

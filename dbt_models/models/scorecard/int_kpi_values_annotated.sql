@@ -60,7 +60,6 @@ published_values as (
         coalesce(is_complete_period, false) as is_complete_period,
         coalesce(is_provisional, false) as is_provisional,
         null_reason,
-        definition_version,
         as_of_date,
         people_count
     from kpi_values
@@ -137,8 +136,8 @@ final as (
         freshness.data_freshness_at,
         freshness.freshness_hours,
         coalesce(data_quality.data_quality_status, 'unknown') as data_quality_status,
-        coalesce(compared.definition_version, kpis.definition_version) as definition_version,
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as computed_at,
+        kpis.definition_version,
+        {{ computed_at() }} as computed_at,
         kpis.kpi_role,
         compared.sample_size,
         kpis.definition_en,

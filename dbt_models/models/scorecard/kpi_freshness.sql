@@ -15,6 +15,12 @@ kpis as (
 
 ),
 
+as_of as (
+
+    select max(as_of_date) as as_of_date from {{ ref('kpi_values') }}
+
+),
+
 ledger as (
 
     select * from {{ source('ingest', 'file_ledger') }}
@@ -101,9 +107,10 @@ reference as (
 
     select
         least(
-            timezone('Europe/Copenhagen', cast({{ dbt.dateadd('day', 1, as_of_date()) }} as timestamp)),
-            cast('{{ run_started_at.isoformat() }}' as timestamptz)
+            timezone('Europe/Copenhagen', cast({{ dbt.dateadd('day', 1, 'as_of.as_of_date') }} as timestamp)),
+            {{ computed_at() }}
         ) as freshness_reference_at
+    from as_of
 
 ),
 
