@@ -1,4 +1,7 @@
-"""The annotations of kpi_scorecard on a small hand-made kpi_values set; every number worked out by hand."""
+"""The annotations of kpi_scorecard on a small hand-made kpi_values set; every number worked out by hand.
+
+The numbers are the dbt models' (dbt_models/models/scorecard/), the sentences the export's.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from dagster_project.publish.annotations import install_macros
-from dagster_project.publish.publish import publish
-from dagster_project.publish.scorecard import DataQuality, PublishError
-from tests.publish_fixtures import insert_raw, make_warehouse, value_row
+from tests.publish_fixtures import ScorecardBuildError, dbt_show, publish_fixture, value_row
 
 CPH = ZoneInfo("Europe/Copenhagen")
+# Before today, so freshness is measured to the end of the as-of day, 2026-11-28 00:00 local.
 AS_OF = date(2026, 11, 27)
-# Later than the end of the as-of day, so freshness is measured to 2026-11-28 00:00 local.
-COMPUTED_AT = datetime(2026, 11, 28, 8, 0, tzinfo=CPH)
 NOV, OCT, NOV_2025 = date(2026, 11, 1), date(2026, 10, 1), date(2025, 11, 1)
 
 
@@ -70,39 +69,30 @@ def hand_made_rows() -> list[dict]:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     folder = tmp_path_factory.mktemp("annotations")
-    warehouse = make_warehouse(folder / "warehouse.duckdb", hand_made_rows())
-    with duckdb.connect(str(warehouse)) as con:
-        insert_raw(
-            con,
-            "finance__budgets",
-            [
-                # Two versions of Hovedstaden's November budget: the later file (higher _file_id) counts.
-                {"month": NOV, "region": "Hovedstaden", "revenue_budget": 5_000_000, "_file_id": 1},
-                {"month": NOV, "region": "Hovedstaden", "revenue_budget": 6_000_000, "_file_id": 2},
-                {"month": NOV, "region": "Sjælland", "revenue_budget": 4_000_000, "_file_id": 1},
-            ],
-        )
-        insert_raw(
-            con,
-            "crm__opportunities",
-            [
-                {
-                    "opportunity_id": "O1",
-                    "first_contact_at": datetime(2026, 9, 1, 9, 0, tzinfo=CPH),
-                    "closed_at": datetime(2026, 11, 26, 22, 0, tzinfo=CPH),
-                }
-            ],
-        )
-        result = publish(
-            con,
-            folder / "published",
-            as_of=AS_OF,
-            computed_at=COMPUTED_AT,
-            data_quality={
-                "sales.hit_rate": DataQuality("warning", ("3 rows failed a range check",)),
-                "sales.revenue": "ok",
-            },
-        )
+    raw = {
+        "finance__budgets": [
+            # Two versions of Hovedstaden's November budget: the later file (higher _file_id) counts.
+            {"month": NOV, "region": "Hovedstaden", "revenue_budget": 5_000_000, "_file_id": 1},
+            {"month": NOV, "region": "Hovedstaden", "revenue_budget": 6_000_000, "_file_id": 2},
+            {"month": NOV, "region": "Sjælland", "revenue_budget": 4_000_000, "_file_id": 1},
+        ],
+        "crm__opportunities": [
+            {
+                "opportunity_id": "O1",
+                "first_contact_at": datetime(2026, 9, 1, 9, 0, tzinfo=CPH),
+                "closed_at": datetime(2026, 11, 26, 22, 0, tzinfo=CPH),
+            }
+        ],
+    }
+    started = datetime.now(CPH)
+    result = publish_fixture(
+        folder,
+        hand_made_rows(),
+        as_of=AS_OF,
+        raw=raw,
+        data_quality={"sales.hit_rate": ("warning", "3 rows failed a range check"), "sales.revenue": "ok"},
+    )
+    assert started <= result.computed_at <= datetime.now(CPH)
     return duckdb.connect(str(result.database_path), read_only=True)
 
 
@@ -219,7 +209,7 @@ def test_freshness_runs_from_the_newest_source_event_to_the_end_of_the_as_of_day
     assert row(published, "marketing.leads", NOV)["data_freshness_at"] is None  # no leads loaded
 
 
-def test_data_quality_comes_from_the_mapping_and_defaults_to_unknown(published):
+def test_data_quality_comes_from_the_quality_verdicts_and_defaults_to_unknown(published):
     hit = row(published, "sales.hit_rate", NOV)
     assert hit["data_quality_status"] == "warning"
     assert hit["data_quality_notes"] == "3 rows failed a range check"
@@ -236,15 +226,15 @@ def test_catalog_context_is_on_every_row(published):
     assert hit["question"].startswith("Hvor stor en del")
     assert hit["definition"].startswith("Salgsmuligheder med et afsendt tilbud")
     assert len(hit["definition_version"]) == 12
-    assert hit["computed_at"] == COMPUTED_AT
+    assert hit["computed_at"] == published.execute("select computed_at from publish_info").fetchone()[0]
     assert hit["guardrail_flags"] == "[]" and hit["is_flagged"] is False
 
 
 def test_duplicate_rows_are_refused(tmp_path):
     rows = [value_row("sales.hit_rate", NOV, 0.27), value_row("sales.hit_rate", NOV, 0.28)]
-    warehouse = make_warehouse(tmp_path / "w.duckdb", rows)
-    with duckdb.connect(str(warehouse)) as con, pytest.raises(PublishError, match="more than one row"):
-        publish(con, tmp_path / "published", as_of=AS_OF)
+    # The first model keyed on the row (its targets) refuses them; nothing is published.
+    with pytest.raises(ScorecardBuildError, match="unique_combination_of_columns_kpi_targets"):
+        publish_fixture(tmp_path, rows, as_of=AS_OF, with_tests=True)
     assert not (tmp_path / "published" / "kpis.duckdb").exists()
 
 
@@ -269,17 +259,14 @@ def _enps_it(people: float | None) -> dict:
     [(4, "4 people: below 5 but not suppressed"), (None, "no people count: not shown to be 5 or more")],
 )
 def test_an_hr_value_over_fewer_than_5_people_is_refused(tmp_path, people, why):
-    warehouse = make_warehouse(tmp_path / "w.duckdb", [_enps_it(people)])
-    refused = pytest.raises(PublishError, match=r"fewer than 5 people .*refusing to publish")
-    with duckdb.connect(str(warehouse)) as con, refused as error:
-        publish(con, tmp_path / "published", as_of=AS_OF)
-    assert "'hr.enps', 'month'" in str(error.value) and "'IT'" in str(error.value), why
-    assert not (tmp_path / "published" / "kpis.duckdb").exists()
+    refused = pytest.raises(ScorecardBuildError, match="assert_scorecard_hr_values_rest_on_five_people")
+    with refused:
+        publish_fixture(tmp_path, [_enps_it(people)], as_of=AS_OF, with_tests=True)
+    assert not (tmp_path / "published" / "kpis.duckdb").exists(), why
 
 
 def test_an_hr_value_over_5_people_is_published_without_its_people_count(tmp_path):
-    with duckdb.connect(str(make_warehouse(tmp_path / "w.duckdb", [_enps_it(5)]))) as con:
-        result = publish(con, tmp_path / "published", as_of=AS_OF)
+    result = publish_fixture(tmp_path, [_enps_it(5)], as_of=AS_OF, with_tests=True)
     with duckdb.connect(str(result.database_path), read_only=True) as reader:
         value = reader.execute(
             "select value from kpi_scorecard where kpi_id = 'hr.enps' and dimension_value = 'IT'"
@@ -297,41 +284,52 @@ def test_an_hr_value_over_5_people_is_published_without_its_people_count(tmp_pat
     assert "people_count" not in result.html_path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(
-    ("grain", "start", "expected"),
-    [
-        ("month", date(2026, 3, 1), date(2025, 3, 1)),
-        ("week", date(2026, 11, 16), date(2025, 11, 17)),  # 2026-W47 → 2025-W47
-        ("week", date(2026, 12, 28), None),  # 2026-W53: 2025 has 52 ISO weeks
-        ("week", date(2026, 1, 5), date(2025, 1, 6)),  # 2026-W02 → 2025-W02
-        ("day", date(2026, 11, 27), date(2025, 11, 27)),
-        ("day", date(2028, 2, 29), None),
-    ],
-)
-def test_same_period_last_year_start(grain, start, expected):
-    con = duckdb.connect()
-    install_macros(con)
-    assert (
-        con.execute("select kpi_same_period_last_year_start(?, ?)", [grain, start]).fetchone()[0] == expected
-    )
+SAME_PERIOD_LAST_YEAR = [
+    ("month", date(2026, 3, 1), date(2025, 3, 1)),
+    ("week", date(2026, 11, 16), date(2025, 11, 17)),  # 2026-W47 → 2025-W47
+    ("week", date(2026, 12, 28), None),  # 2026-W53: 2025 has 52 ISO weeks
+    ("week", date(2026, 1, 5), date(2025, 1, 6)),  # 2026-W02 → 2025-W02
+    ("day", date(2026, 11, 27), date(2025, 11, 27)),
+    ("day", date(2028, 2, 29), None),
+]
 
 
-@pytest.mark.parametrize(
-    ("value", "target", "direction", "status"),
-    [
-        (0.3, 0.3, "higher", "on_track"),
-        (0.285, 0.3, "higher", "at_risk"),
-        (0.2849, 0.3, "higher", "off_track"),
-        (0.315, 0.3, "lower", "at_risk"),
-        (None, 0.3, "higher", None),
-        (0.2, None, "higher", "no_target"),
-        (-1.0, 0.0, "higher", "off_track"),  # a zero target has no at-risk band
-    ],
-)
-def test_the_status_macro(value, target, direction, status):
-    con = duckdb.connect()
-    install_macros(con)
-    assert (
-        con.execute("select kpi_status(?::double, ?::double, ?)", [value, target, direction]).fetchone()[0]
-        == status
+def test_same_period_last_year_start(tmp_path):
+    cases = " union all ".join(
+        f"select {index} as case_id, '{grain}' as grain, date '{start}' as period_start"
+        for index, (grain, start, _) in enumerate(SAME_PERIOD_LAST_YEAR)
     )
+    rows = dbt_show(
+        f"select case_id, {{{{ same_period_last_year_start('grain', 'period_start') }}}} as last_year "
+        f"from ({cases}) as cases order by case_id",
+        tmp_path,
+    )
+    assert [last_year for _, last_year in rows] == [expected for _, _, expected in SAME_PERIOD_LAST_YEAR]
+
+
+STATUS_CASES = [
+    (0.3, 0.3, "higher", "on_track"),
+    (0.285, 0.3, "higher", "at_risk"),
+    (0.2849, 0.3, "higher", "off_track"),
+    (0.315, 0.3, "lower", "at_risk"),
+    (None, 0.3, "higher", None),
+    (0.2, None, "higher", "no_target"),
+    (-1.0, 0.0, "higher", "off_track"),  # a zero target has no at-risk band
+]
+
+
+def test_the_status_macro(tmp_path):
+    def literal(number):
+        return "null" if number is None else repr(number)
+
+    cases = " union all ".join(
+        f"select {index} as case_id, cast({literal(value)} as double) as value, "
+        f"cast({literal(target)} as double) as target, '{direction}' as direction"
+        for index, (value, target, direction, _) in enumerate(STATUS_CASES)
+    )
+    rows = dbt_show(
+        f"select case_id, {{{{ kpi_status('value', 'target', 'direction') }}}} as status "
+        f"from ({cases}) as cases order by case_id",
+        tmp_path,
+    )
+    assert [status for _, status in rows] == [status for *_, status in STATUS_CASES]

@@ -232,6 +232,28 @@ def build_scorecard(warehouse: Path, *, with_tests: bool = False) -> None:
         raise ScorecardBuildError("; ".join(failed) or str(result.exception))
 
 
+def dbt_show(sql: str, work_dir: Path) -> list[tuple]:
+    """The rows of a query that may call the project's macros, run by dbt on an empty warehouse."""
+    from dbt.cli.main import dbtRunner
+
+    previous = os.environ.get("KPI_WAREHOUSE_PATH")
+    os.environ["KPI_WAREHOUSE_PATH"] = str(work_dir / "show.duckdb")
+    try:
+        result = dbtRunner(manifest=_parsed_manifest()).invoke(
+            ["show", "--quiet", "--inline", sql, "--limit", "1000", *_DBT_DIRS,
+             "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+        )
+    finally:
+        _close_dbt_duckdb()
+        if previous is None:
+            os.environ.pop("KPI_WAREHOUSE_PATH", None)
+        else:
+            os.environ["KPI_WAREHOUSE_PATH"] = previous
+    if not result.success:
+        raise ScorecardBuildError(f"dbt show failed: {result.exception}")
+    return [tuple(row) for row in result.result.results[0].agate_table.rows]
+
+
 def _close_dbt_duckdb() -> None:
     """Close the DuckDB instance dbt-duckdb keeps open in the process after a command.
 
