@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from dagster_project.publish.scorecard import persist_history
 
 from dagster_project.catalog import write_catalog_tables
-from dagster_project.publish.scorecard import persist_history
 from tests.quality_fixtures.runs import failed_ids, failing_rows, run
 from tests.quality_fixtures.warehouse import (
     QualityWarehouse,

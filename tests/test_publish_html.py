@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
 from dagster_project.publish.publish import publish
-from tests.publish_fixtures.synthetic import AS_OF, make_synthetic_warehouse
+from tests.publish_fixtures.synthetic import make_synthetic_warehouse
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 BROWSERS = ("chromium", "chromium-browser")
@@ -65,12 +63,7 @@ def page(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("html")
     warehouse = make_synthetic_warehouse(folder / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:
-        result = publish(
-            con,
-            folder / "published",
-            as_of=AS_OF,
-            computed_at=datetime(2026, 11, 27, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen")),
-        )
+        result = publish(con, folder / "published")
     return result.html_path
 
 

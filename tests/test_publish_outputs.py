@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import dagster as dg
 import duckdb
@@ -14,21 +13,19 @@ import pytest
 
 import dagster_project.publish.publish as publish_module
 from dagster_project.catalog import FUNCTIONS, load_catalog
-from dagster_project.publish.assets import kpi_scorecard, published_file_is_safe_to_read
+from dagster_project.publish.assets import published_file_is_safe_to_read, published_kpis
 from dagster_project.publish.checks import check_published_database, header_storage_number
-from dagster_project.publish.publish import PUBLISHED_TABLES, VIEWS, publish
-from dagster_project.publish.scorecard import (
-    COMMENTARY_CACHE,
-    SCORECARD_COLUMNS,
-    DataQuality,
-    read_data_quality,
-)
+from dagster_project.publish.publish import PUBLISHED_TABLES, SCORECARD_COLUMNS, VIEWS, PublishError, publish
+from dagster_project.publish.wording import COMMENTARY_CACHE
 from dagster_project.warehouse import Warehouse
-from tests.publish_fixtures import make_warehouse, value_row, write_kpi_values
+from tests.publish_fixtures import (
+    build_scorecard,
+    make_warehouse,
+    publish_fixture,
+    value_row,
+    write_kpi_values,
+)
 from tests.publish_fixtures.synthetic import AS_OF, make_synthetic_warehouse
-
-CPH = ZoneInfo("Europe/Copenhagen")
-COMPUTED_AT = datetime(2026, 11, 27, 6, 0, tzinfo=CPH)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +33,8 @@ def synthetic(tmp_path_factory):
     folder = tmp_path_factory.mktemp("outputs")
     warehouse = make_synthetic_warehouse(folder / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:
-        result = publish(con, folder / "published", as_of=AS_OF, computed_at=COMPUTED_AT)
+        result = publish(con, folder / "published")
+    assert result.as_of == AS_OF
     return result
 
 
@@ -130,7 +128,7 @@ def test_a_failed_run_leaves_the_last_good_outputs_and_no_temporary_files(tmp_pa
     warehouse = make_synthetic_warehouse(tmp_path / "warehouse.duckdb")
     out = tmp_path / "published"
     with duckdb.connect(str(warehouse)) as con:
-        first = publish(con, out, as_of=AS_OF, run_id="good")
+        first = publish(con, out, run_id="good")
         before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
 
         def broken(*args, **kwargs):
@@ -138,7 +136,7 @@ def test_a_failed_run_leaves_the_last_good_outputs_and_no_temporary_files(tmp_pa
 
         monkeypatch.setattr(publish_module, "render_scorecard_html", broken)
         with pytest.raises(RuntimeError, match="the page failed"):
-            publish(con, out, as_of=AS_OF, run_id="bad")
+            publish(con, out, run_id="bad")
     after = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
     assert after == before
     with duckdb.connect(str(first.database_path), read_only=True) as reader:
@@ -146,8 +144,11 @@ def test_a_failed_run_leaves_the_last_good_outputs_and_no_temporary_files(tmp_pa
 
 
 def test_data_quality_verdicts_left_in_the_warehouse_are_read_worst_first(tmp_path):
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        assert read_data_quality(con) == {}
+    verdicts = tmp_path / "verdicts"
+    verdicts.mkdir()
+    rows = [value_row("sales.revenue", date(2026, 10, 1), 1.0), value_row("cs.csat", date(2026, 10, 1), 0.8)]
+    warehouse = make_warehouse(verdicts / "warehouse.duckdb", rows, as_of=AS_OF)
+    with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema quality")
         con.execute(
             "create table quality.kpi_data_quality (kpi_id varchar, data_quality_status varchar, message varchar)"
@@ -157,16 +158,30 @@ def test_data_quality_verdicts_left_in_the_warehouse_are_read_worst_first(tmp_pa
             "('sales.revenue', 'error', 'orders: 12 rows with a negative quantity'), "
             "('sales.revenue', 'warning', 'order_lines: late file'), ('cs.csat', 'ok', null)"
         )
-        verdicts = read_data_quality(con)
-    assert verdicts["sales.revenue"] == DataQuality(
-        "error", ("orders: 12 rows with a negative quantity", "order_lines: late file")
-    )
-    assert verdicts["cs.csat"] == DataQuality("ok")
+    build_scorecard(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = dict(
+            (kpi_id, (status, notes))
+            for kpi_id, status, notes in con.execute(
+                "select kpi_id, data_quality_status, data_quality_notes from main.kpi_data_quality "
+                "where kpi_id in ('sales.revenue', 'cs.csat', 'sales.hit_rate')"
+            ).fetchall()
+        )
+    assert found == {
+        "sales.revenue": ("error", "orders: 12 rows with a negative quantity | order_lines: late file"),
+        "cs.csat": ("ok", None),
+        "sales.hit_rate": ("unknown", None),  # no verdict reaches it
+    }
 
 
-def test_an_unknown_data_quality_status_is_rejected():
-    with pytest.raises(ValueError, match="not one of"):
-        DataQuality("fine")
+def test_the_export_refuses_a_warehouse_without_the_scorecard_models(tmp_path):
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", [], as_of=AS_OF)
+    with (
+        duckdb.connect(str(warehouse)) as con,
+        pytest.raises(PublishError, match="build the KPI models first"),
+    ):
+        publish(con, tmp_path / "published")
+    assert not (tmp_path / "published" / "kpis.duckdb").exists()
 
 
 def test_the_dagster_asset_publishes_and_its_check_passes(tmp_path, monkeypatch):
@@ -174,19 +189,19 @@ def test_the_dagster_asset_publishes_and_its_check_passes(tmp_path, monkeypatch)
     monkeypatch.setenv("KPI_PUBLISH_DIR", str(tmp_path / "published"))
     monkeypatch.setenv("KPI_AS_OF", AS_OF.isoformat())
     result = dg.materialize(
-        [kpi_scorecard, published_file_is_safe_to_read],
+        [published_kpis, published_file_is_safe_to_read],
         resources={"warehouse": Warehouse(path=str(warehouse))},
     )
     assert result.success
-    (materialization,) = result.asset_materializations_for_node("kpi_scorecard")
+    (materialization,) = result.asset_materializations_for_node("published_kpis")
     assert materialization.metadata["kpis"].value == 42
     assert (tmp_path / "published" / "kpis.duckdb").exists()
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
-    definitions = dg.Definitions(assets=[kpi_scorecard], resources={"warehouse": Warehouse()})
-    node = definitions.resolve_asset_graph().get(dg.AssetKey(["kpi_scorecard"]))
+    definitions = dg.Definitions(assets=[published_kpis], resources={"warehouse": Warehouse()})
+    node = definitions.resolve_asset_graph().get(dg.AssetKey(["published_kpis"]))
     assert node.group_name == "publish"
-    assert {dg.AssetKey(["kpi_values"]), dg.AssetKey(["kpi_catalog"])} <= set(node.parent_keys)
+    assert {dg.AssetKey(["kpi_scorecard"]), dg.AssetKey(["kpi_flags"])} <= set(node.parent_keys)
 
 
 def _sentences(result) -> dict[tuple, tuple[str, str]]:
@@ -215,24 +230,27 @@ def test_commentary_is_reused_for_unchanged_rows_and_reworded_where_an_input_cha
             for month, value in values.items()
         ]
 
-    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", nps_rows(october=25.0))
+    (tmp_path / "cached").mkdir()
+    warehouse = make_warehouse(tmp_path / "cached" / "warehouse.duckdb", nps_rows(october=25.0), as_of=as_of)
+    build_scorecard(warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        first = publish(con, tmp_path / "out", as_of=as_of, computed_at=COMPUTED_AT)
+        first = publish(con, tmp_path / "out")
         first_sentences = _sentences(first)
-        second = publish(con, tmp_path / "out", as_of=as_of, computed_at=COMPUTED_AT)
+        second = publish(con, tmp_path / "out")
         assert (first.summary.sentences_worded, second.summary.sentences_worded) == (3, 0)
         assert _sentences(second) == first_sentences
         # October moves: its own sentence and November's (October is November's previous
         # period) are worded anew; September's is reused.
-        write_kpi_values(con, nps_rows(october=28.0))
-        third = publish(con, tmp_path / "out", as_of=as_of, computed_at=COMPUTED_AT)
+        write_kpi_values(con, nps_rows(october=28.0), as_of)
+    build_scorecard(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        third = publish(con, tmp_path / "out")
         third_sentences = _sentences(third)
         assert third.summary.sentences_worded == 2
         assert con.execute(f"select count(*) from {COMMENTARY_CACHE}").fetchone()[0] == 3
     # The cache never changes a sentence: a warehouse without one words the same.
-    fresh = make_warehouse(tmp_path / "fresh.duckdb", nps_rows(october=28.0))
-    with duckdb.connect(str(fresh)) as con:
-        uncached = publish(con, tmp_path / "fresh_out", as_of=as_of, computed_at=COMPUTED_AT)
+    (tmp_path / "fresh").mkdir()
+    uncached = publish_fixture(tmp_path / "fresh", nps_rows(october=28.0), as_of=as_of)
     assert uncached.summary.sentences_worded == 3
     assert third_sentences == _sentences(uncached)
     assert third_sentences[months[0]] == first_sentences[months[0]]

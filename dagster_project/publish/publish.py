@@ -156,12 +156,16 @@ flags as (
 )
 
 select
-    {", ".join(
-        "coalesce(flags.guardrail_flags, '[]') as guardrail_flags" if column == "guardrail_flags"
-        else f"sentences.{column}" if column.startswith("commentary_")
+    {
+    ", ".join(
+        "coalesce(flags.guardrail_flags, '[]') as guardrail_flags"
+        if column == "guardrail_flags"
+        else f"sentences.{column}"
+        if column.startswith("commentary_")
         else f"scorecard.{column}"
         for column in SCORECARD_COLUMNS
-    )}
+    )
+}
 from {SCORECARD_MODEL} as scorecard
 inner join _pub_sentences as sentences using ({ROW_KEY})
 left join flags using ({ROW_KEY})

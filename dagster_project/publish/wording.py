@@ -180,7 +180,9 @@ _COMMENTARY_INPUTS = (
 
 def _commentary_input_sql(scorecard: str) -> str:
     row_key = ", ".join(ROW_KEY)
-    row_inputs = ", ".join(f"scorecard.{column}" for column in _COMMENTARY_INPUTS if not column.startswith("notes_"))
+    row_inputs = ", ".join(
+        f"scorecard.{column}" for column in _COMMENTARY_INPUTS if not column.startswith("notes_")
+    )
     return f"""
     create or replace temp table _pub_commentary_input as
     with

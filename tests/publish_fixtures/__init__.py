@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from functools import cache
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,8 +240,19 @@ def dbt_show(sql: str, work_dir: Path) -> list[tuple]:
     os.environ["KPI_WAREHOUSE_PATH"] = str(work_dir / "show.duckdb")
     try:
         result = dbtRunner(manifest=_parsed_manifest()).invoke(
-            ["show", "--quiet", "--inline", sql, "--limit", "1000", *_DBT_DIRS,
-             "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+            [
+                "show",
+                "--quiet",
+                "--inline",
+                sql,
+                "--limit",
+                "1000",
+                *_DBT_DIRS,
+                "--target-path",
+                str(work_dir / "target"),
+                "--log-path",
+                str(work_dir / "logs"),
+            ]
         )
     finally:
         _close_dbt_duckdb()

@@ -22,7 +22,7 @@ import duckdb
 from dagster_project.catalog import Catalog, load_catalog, write_catalog_tables
 from dagster_project.ingest.contract import TABLES
 from dagster_project.ingest.raw_schema import create_raw_tables
-from tests.publish_fixtures import insert_raw, value_row, write_kpi_values
+from tests.publish_fixtures import build_scorecard, insert_raw, value_row, write_kpi_values
 
 AS_OF = date(2026, 11, 27)
 FIRST_MONTH = date(2024, 11, 1)
@@ -188,12 +188,13 @@ def _fresh_raw_rows(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
 
 
 def make_synthetic_warehouse(path: Path, as_of: date = AS_OF) -> Path:
+    """The synthetic kpi_values and their scorecard models built, as the pipeline leaves them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog()
     with duckdb.connect(str(path)) as con:
         write_catalog_tables(con, catalog)
         create_raw_tables(con)
-        write_kpi_values(con, kpi_value_rows(catalog, as_of))
+        write_kpi_values(con, kpi_value_rows(catalog, as_of), as_of)
         insert_raw(
             con,
             "finance__budgets",
@@ -204,4 +205,5 @@ def make_synthetic_warehouse(path: Path, as_of: date = AS_OF) -> Path:
             ],
         )
         _fresh_raw_rows(con, as_of)
+    build_scorecard(path)
     return path
