@@ -9,10 +9,10 @@
 
 The views quality.latest_results, quality.latest_kpi_status and quality.latest_source_status
 hold the most recent complete run (every suite of the repository); quality.kpi_data_quality
-(kpi_id, data_quality_status, message) is that run as the publish step reads it.
+(kpi_id, data_quality_status, message) is that run as the dbt model kpi_data_quality reads it.
 
-Definition versions are not kept here: the publish step's publish.kpi_definition_history is the
-one history, and the check definitions.definition_change_recorded_as_break reads it.
+Definition versions are not kept here: the dbt model kpi_definition_history is the one history,
+and the check definitions.definition_change_recorded_as_break reads it.
 """
 
 from __future__ import annotations
@@ -77,9 +77,6 @@ DDL = (
         failed_expectations varchar[] not null,
         primary key (run_id, source_table)
     )""",
-    # Left by earlier versions: a second history of definition versions, replaced by the publish
-    # step's publish.kpi_definition_history (the one that decides where the series breaks).
-    f"drop table if exists {SCHEMA}.definition_history",
     f"""create or replace view {SCHEMA}.latest_complete_run as
         select * from {SCHEMA}.runs where is_complete order by run_at desc limit 1""",
     f"""create or replace view {SCHEMA}.latest_results as
@@ -91,8 +88,8 @@ DDL = (
     f"""create or replace view {SCHEMA}.latest_source_status as
         select source_status.* from {SCHEMA}.source_status as source_status
         semi join {SCHEMA}.latest_complete_run as latest on source_status.run_id = latest.run_id""",
-    # What the publish step reads (dagster_project/publish/scorecard.py, read_data_quality): per
-    # KPI one row per failed expectation that reaches it, or one 'ok' row.
+    # What the dbt model kpi_data_quality reads (the source quality.kpi_data_quality): per KPI one
+    # row per failed expectation that reaches it, or one 'ok' row.
     f"""create or replace view {SCHEMA}.kpi_data_quality as
         select kpi_id, status as data_quality_status, cast(null as varchar) as message
         from {SCHEMA}.latest_kpi_status

@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from dagster_project.publish.scorecard import persist_history
 
 from dagster_project.catalog import write_catalog_tables
 from tests.quality_fixtures.runs import failed_ids, failing_rows, run
@@ -479,10 +478,17 @@ def _redefine(warehouse: QualityWarehouse, kpi_id: str, version: str) -> None:
         )
 
 
-def _published(warehouse: QualityWarehouse, published_at: str, versions: dict[str, str]) -> None:
-    """The versions a successful publish at `published_at` recorded (the publish step's own writer)."""
-    at = datetime.fromisoformat(published_at)
-    persist_history(warehouse.con, tuple(versions.items()), at, at.date())
+def _recorded(warehouse: QualityWarehouse, computed_at: str, versions: dict[str, str]) -> None:
+    """The versions a dbt build at `computed_at` appended to the model kpi_definition_history."""
+    at = datetime.fromisoformat(computed_at)
+    warehouse.con.execute(
+        "create table if not exists main.kpi_definition_history "
+        "(kpi_id varchar, definition_version varchar, first_computed_at timestamptz, first_as_of date)"
+    )
+    for kpi_id, version in versions.items():
+        warehouse.con.execute(
+            "insert into main.kpi_definition_history values (?, ?, ?, ?)", [kpi_id, version, at, at.date()]
+        )
 
 
 def _has_table(warehouse: QualityWarehouse, schema: str, table: str) -> bool:
@@ -494,13 +500,13 @@ def _has_table(warehouse: QualityWarehouse, schema: str, table: str) -> bool:
     )
 
 
-def test_definition_changed_since_the_last_publish_is_a_warning_until_published(
+def test_a_version_missing_from_the_definition_history_is_a_warning_until_recorded(
     warehouse: QualityWarehouse,
 ) -> None:
     versions = warehouse.versions
-    # January's publish: sales.revenue under an older definition, cs.nps as 'aaa'; marketing.roas
-    # was never published. February's: sales.revenue's current version.
-    _published(
+    # January's build: sales.revenue under an older definition, cs.nps as 'aaa'; marketing.roas
+    # was never recorded. February's: sales.revenue's current version.
+    _recorded(
         warehouse,
         "2025-01-10 06:00:00+01:00",
         {
@@ -510,10 +516,10 @@ def test_definition_changed_since_the_last_publish_is_a_warning_until_published(
             "cs.nps": "aaa",
         },
     )
-    _published(warehouse, "2025-02-10 06:00:00+01:00", {"sales.revenue": versions["sales.revenue"]})
+    _recorded(warehouse, "2025-02-10 06:00:00+01:00", {"sales.revenue": versions["sales.revenue"]})
     _redefine(warehouse, "cs.nps", "bbb")
     report = run(warehouse, "kpi_definitions", persist=True, run_id="run-1")
-    # Only cs.nps: 'bbb' against its last published 'aaa'. sales.revenue's last published version
+    # Only cs.nps: 'bbb' against its last recorded 'aaa'. sales.revenue's last recorded version
     # (February's) is its current one; marketing.roas has none to differ from.
     assert failed_ids(report) == {"definitions.definition_change_recorded_as_break"}
     outcome = report.outcome("definitions.definition_change_recorded_as_break")
@@ -525,29 +531,21 @@ def test_definition_changed_since_the_last_publish_is_a_warning_until_published(
     assert {kpi_id: status for kpi_id, status in report.kpi_status.items() if status != "ok"} == {
         "cs.nps": "warning"
     }
-    # The quality run records no version itself: the next publish does, and the warning ends.
-    assert not _has_table(warehouse, "quality", "definition_history")
+    # The quality run records no version itself: the dbt build does, and the warning ends.
     assert warehouse.con.execute(
-        "select count(*) from publish.kpi_definition_history where kpi_id = 'cs.nps'"
+        "select count(*) from main.kpi_definition_history where kpi_id = 'cs.nps'"
     ).fetchone() == (1,)
-    _published(warehouse, "2025-03-10 06:00:00+01:00", {"cs.nps": "bbb"})
+    _recorded(warehouse, "2025-03-10 06:00:00+01:00", {"cs.nps": "bbb"})
     assert run(warehouse, "kpi_definitions", persist=True, run_id="run-2").failures == []
 
 
-def test_no_definition_change_before_the_first_publish(warehouse: QualityWarehouse) -> None:
-    # Left by an earlier version of the quality run: its own history, now dropped and never read.
-    warehouse.con.execute("create schema quality")
-    warehouse.con.execute(
-        "create table quality.definition_history (kpi_id varchar, definition_version varchar)"
-    )
-    warehouse.con.execute("insert into quality.definition_history values ('cs.nps', 'aaa')")
+def test_no_definition_change_before_the_history_exists(warehouse: QualityWarehouse) -> None:
     _redefine(warehouse, "cs.nps", "bbb")
     for run_id in ("run-1", "run-2"):
         report = run(warehouse, "kpi_definitions", persist=True, run_id=run_id)
         assert report.failures == []
         assert report.outcome("definitions.definition_change_recorded_as_break").success
-    assert not _has_table(warehouse, "quality", "definition_history")
-    assert not _has_table(warehouse, "publish", "kpi_definition_history")
+    assert not _has_table(warehouse, "main", "kpi_definition_history")
 
 
 def test_roas_revenue_above_sales_revenue_is_an_error(warehouse: QualityWarehouse) -> None:

@@ -1,8 +1,9 @@
-"""The suites as Dagster asset checks: error-level failures stop the publish asset.
+"""The suites as Dagster asset checks: error-level failures stop the scorecard and the publish.
 
 A small graph stands in for the pipeline: ingest assets that load nothing (the fixture
 warehouse is already loaded), a kpi_values asset that writes the fixture's rows, possibly
-broken, and the real publish asset (dagster_project/publish/assets.py). The real checks of
+broken, an asset that builds the dbt scorecard models on them (as the dbt_scorecard_models step
+does), and the real export asset (dagster_project/publish/assets.py). The real checks of
 dagster_project/quality/checks.py run on it in-process.
 """
 
@@ -19,7 +20,7 @@ import pytest
 
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.contract import TABLES
-from dagster_project.publish.assets import kpi_scorecard
+from dagster_project.publish.assets import MODEL_KEYS, published_kpis
 from dagster_project.quality.checks import (
     KPI_VALUES_KEY,
     ingest_quality_checks,
@@ -28,6 +29,7 @@ from dagster_project.quality.checks import (
     published_outputs_findings,
 )
 from dagster_project.warehouse import Warehouse
+from tests.publish_fixtures import build_scorecard
 from tests.quality_fixtures.warehouse import AS_OF, QualityWarehouse, consistent_warehouse, kpi_value_rows
 
 
@@ -50,6 +52,16 @@ def _kpi_values_asset(path: Path, rows: list[dict]) -> dg.AssetsDefinition:
     return kpi_values
 
 
+def _scorecard_models_asset(path: Path) -> dg.AssetsDefinition:
+    @dg.multi_asset(specs=[dg.AssetSpec(key, deps=[KPI_VALUES_KEY]) for key in MODEL_KEYS])
+    def scorecard_models():
+        build_scorecard(path)
+        for key in MODEL_KEYS:
+            yield dg.MaterializeResult(asset_key=key)
+
+    return scorecard_models
+
+
 def _noop_ingest_asset(table) -> dg.AssetsDefinition:
     @dg.asset(key=raw_asset_key(table))
     def ingest() -> None:
@@ -59,9 +71,13 @@ def _noop_ingest_asset(table) -> dg.AssetsDefinition:
 
 
 def _materialize(warehouse: QualityWarehouse, rows: list[dict], with_ingest: bool = False):
-    """Materialize kpi_values (and the no-op ingest assets) and kpi_scorecard with the checks."""
+    """Materialize kpi_values (and the no-op ingest assets), the scorecard models and the export."""
     warehouse.con.close()  # DuckDB has one writer: the run opens the warehouse itself
-    assets = [_kpi_values_asset(warehouse.path, rows), kpi_scorecard]
+    assets = [
+        _kpi_values_asset(warehouse.path, rows),
+        _scorecard_models_asset(warehouse.path),
+        published_kpis,
+    ]
     checks = [kpi_values_quality_checks, published_outputs_check]
     if with_ingest:
         assets += [_noop_ingest_asset(table) for table in TABLES]
@@ -105,7 +121,7 @@ def test_publish_does_not_run_when_an_error_level_check_fails_and_the_published_
 ) -> None:
     published = tmp_path / "published"
     first = _materialize(warehouse, kpi_value_rows(warehouse.versions))
-    assert "kpi_scorecard" in _materialized(first)
+    assert "published_kpis" in _materialized(first)
     before = _digests(published)
     rows = kpi_value_rows(warehouse.versions)
     ratio = next(r for r in rows if r["kpi_id"] == "hr.sick_absence_rate" and r["period_start"].month == 2)
@@ -130,8 +146,8 @@ def test_a_warning_is_carried_into_the_published_annotations(
     result = _materialize(warehouse, rows)
     checks = _checks(result)
     assert checks[("kpi_values", "additivity")] == (False, dg.AssetCheckSeverity.WARN)
-    assert checks[("kpi_scorecard", "published_outputs_readable_and_complete")][0] is True
-    assert "kpi_scorecard" in _materialized(result)
+    assert checks[("published_kpis", "published_outputs_readable_and_complete")][0] is True
+    assert "published_kpis" in _materialized(result)
     statuses = dict(
         _published(
             tmp_path / "published",
@@ -153,7 +169,7 @@ def test_every_check_passes_and_publish_runs_on_the_consistent_warehouse(
     result = _materialize(warehouse, kpi_value_rows(warehouse.versions), with_ingest=True)
     assert result.success
     assert [key for key, (passed, _) in _checks(result).items() if not passed] == []
-    assert "kpi_scorecard" in _materialized(result)
+    assert "published_kpis" in _materialized(result)
     assert (tmp_path / "quality" / "docs" / "index.html").is_file()
 
 
@@ -167,6 +183,7 @@ def test_rejected_file_fails_its_tables_ingest_check_and_blocks_publish_through_
     assert checks[("raw/crm__customers", "rejected_files")][0] is True
     assert checks[("kpi_values", "source_quality_gate")] == (False, dg.AssetCheckSeverity.ERROR)
     assert checks[("kpi_values", "values_within_range")][0] is True
+    assert "published_kpis" not in _materialized(result)
     assert "kpi_scorecard" not in _materialized(result)
     assert not (tmp_path / "published" / "kpis.duckdb").exists()
     # However Dagster ordered the two check steps, each expectation is stored once for the run.
