@@ -64,6 +64,10 @@ DIMENSIONS = (
     "category",
 )
 TARGET_TYPES = ("constant", "per_period", "budget", "none")
+# How a KPI's cells roll up (dbt macro finalize_kpi_cells): sum (counts and sums), ratio (ratios
+# and means: numerator / denominator) or median; and what its sample_size counts.
+AGGREGATIONS = ("sum", "ratio", "median")
+SAMPLE_KINDS = ("population", "measure", "none")
 HEADLINE_MOVES = ("better", "falling", "rising")
 DEFAULT_THRESHOLD_PCT = 5.0
 # The source text: no function should steer by more than five headline KPIs.
@@ -102,6 +106,10 @@ _KPI_KEYS = {
     "additive",
     "sources",
     "computed_over_people",
+    "aggregation",
+    "empty_reason",
+    "provisional_days",
+    "sample",
     "target",
 }
 _TARGET_KEYS = {
@@ -171,6 +179,14 @@ class Kpi:
     additive: bool
     sources: tuple[str, ...]
     target: Target
+    aggregation: str = "sum"
+    # Why the value is null when its input is empty (ratios, means, medians; a sum is 0 instead).
+    empty_reason: str | None = None
+    # Provisional while the period's end plus this many days is after the as-of date.
+    provisional_days: int | None = None
+    # What sample_size counts: the population (rows in the denominator), the measured rows
+    # (medians), or nothing.
+    sample: str = "population"
     # An HR value over people (kpis.md, Privacy): withheld below 5 people; positions are not people.
     computed_over_people: bool = False
 
@@ -328,7 +344,25 @@ def _parse_kpi(entry: Any, index: int, source: str) -> Kpi:
         sources=_sources(entry, where),
         target=_parse_target(entry.get("target"), grains, where),
         computed_over_people=_optional_bool(entry, "computed_over_people", where),
+        **_aggregation(entry, where),
     )
+
+
+def _aggregation(entry: Mapping[str, Any], where: str) -> dict[str, Any]:
+    aggregation = _choice(entry, "aggregation", AGGREGATIONS, where)
+    empty_reason = _text(entry, "empty_reason", where, required=False)
+    if aggregation != "sum" and empty_reason is None:
+        raise CatalogError(f"{where}, field 'empty_reason': a {aggregation} says why it can be empty")
+    if aggregation == "sum" and empty_reason is not None:
+        raise CatalogError(f"{where}, field 'empty_reason': a sum over nothing is 0, never empty")
+    default_sample = "measure" if aggregation == "median" else "population"
+    sample = _choice(entry, "sample", SAMPLE_KINDS, where, required=False) or default_sample
+    return {
+        "aggregation": aggregation,
+        "empty_reason": empty_reason,
+        "provisional_days": _positive_int(entry, "provisional_days", where),
+        "sample": sample,
+    }
 
 
 def _parse_target(raw: Any, grains: tuple[str, ...], where: str) -> Target:
@@ -762,7 +796,8 @@ _TABLES_DDL = {
         definition_da varchar, definition_en varchar, unit varchar, direction varchar,
         owner varchar, refresh_cadence varchar, freshness_limit_hours integer,
         grains varchar[], dimensions varchar[], is_additive boolean, sources varchar[],
-        is_computed_over_people boolean, target_type varchar, target_value double,
+        is_computed_over_people boolean, aggregation varchar, empty_reason varchar,
+        provisional_days integer, sample_kind varchar, target_type varchar, target_value double,
         definition_version varchar, catalog_order integer
     """,
     "kpi_targets": "kpi_id varchar, period_start date, grain varchar, target double",
@@ -848,6 +883,10 @@ def _kpi_row(kpi: Kpi) -> tuple[Any, ...]:
         kpi.additive,
         list(kpi.sources),
         kpi.computed_over_people,
+        kpi.aggregation,
+        kpi.empty_reason,
+        kpi.provisional_days,
+        kpi.sample,
         kpi.target.type,
         kpi.target.value,
     )

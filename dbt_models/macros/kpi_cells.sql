@@ -229,30 +229,13 @@
 {%- endmacro %}
 
 
-{% macro kpi_specs_values(kpis) %}
-    {#- The marts' KPI specs as a SQL values list (see finalize_kpi_cells). -#}
-    select *
-    from (
-        values
-    {%- for kpi in kpis %}
-            (
-                '{{ kpi.kpi_id }}',
-                '{{ kpi.aggregation }}',
-                {{ "'" ~ kpi.empty_reason ~ "'" if kpi.empty_reason else 'cast(null as varchar)' }},
-                {{ kpi.provisional_days if kpi.provisional_days else 'cast(null as integer)' }},
-                '{{ kpi.sample or ('measure' if kpi.aggregation == 'median' else 'population') }}'
-            ){{ ',' if not loop.last }}
-    {%- endfor %}
-    ) as specs (kpi_id, aggregation, empty_reason, provisional_days, sample_kind)
-{%- endmacro %}
-
-
-{% macro finalize_kpi_cells(cells, bounds, kpis) %}
+{% macro finalize_kpi_cells(cells, bounds, function_name) %}
     {#-
-        The published rows of the KPIs in `kpis` (a list of specs: kpi_id; aggregation: sum
-        (counts and sums), ratio (ratios and means) or median; empty_reason: why the value is
-        null when its input is empty; provisional_days: provisional while period_end + that many
-        days is after the as-of date; sample: population | measure | none).
+        The published rows of the catalog KPIs of `function_name`, by what the catalog says of
+        each (stg_catalog__kpis): aggregation sum (counts and sums), ratio (ratios and means) or
+        median; empty_reason, why the value is null when its input is empty; provisional_days,
+        provisional while period_end + that many days is after the as-of date; sample_kind,
+        what sample_size counts (population | measure | none).
 
         The total row exists for every grain the catalog lists and every period from the one
         holding the first event to the one holding the as-of date, or a later loaded event up
@@ -264,7 +247,14 @@
 
     specs as (
 
-        {{ kpi_specs_values(kpis) }}
+        select
+            kpi_id,
+            aggregation,
+            empty_reason,
+            provisional_days,
+            sample_kind
+        from {{ ref('stg_catalog__kpis') }}
+        where function_name = '{{ function_name }}'
 
     ),
 

@@ -1,27 +1,3 @@
-{%- set kpis = [
-    {'kpi_id': 'cs.first_response_minutes', 'aggregation': 'median',
-     'empty_reason': 'no answered tickets created in period'},
-    {'kpi_id': 'cs.response_within_4h', 'aggregation': 'ratio',
-     'empty_reason': 'no tickets created in period'},
-    {'kpi_id': 'cs.first_contact_resolution', 'aggregation': 'ratio',
-     'empty_reason': 'no tickets resolved in period'},
-    {'kpi_id': 'cs.nps', 'aggregation': 'ratio',
-     'empty_reason': 'no NPS responses in period'},
-    {'kpi_id': 'cs.csat', 'aggregation': 'ratio',
-     'empty_reason': 'no CSAT surveys answered in period'},
-    {'kpi_id': 'cs.contact_volume', 'aggregation': 'sum'},
-    {'kpi_id': 'cs.contacts_per_1000_customers', 'aggregation': 'ratio',
-     'empty_reason': 'no customers created on or before the end of period'},
-    {'kpi_id': 'cs.reopen_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no tickets resolved in period'},
-    {'kpi_id': 'cs.repeat_contact_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no tickets resolved in period'},
-    {'kpi_id': 'cs.split_ticket_share', 'aggregation': 'ratio',
-     'empty_reason': 'no tickets created in period'},
-    {'kpi_id': 'cs.csat_survey_coverage', 'aggregation': 'ratio',
-     'empty_reason': 'no tickets resolved in period'},
-] -%}
-
 with
 
 tickets as (
@@ -303,7 +279,7 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', kpis) }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'customer_service') }}
 
 )
 

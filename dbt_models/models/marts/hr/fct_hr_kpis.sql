@@ -1,29 +1,10 @@
-{%- set kpis = [
-    {'kpi_id': 'hr.employee_turnover', 'aggregation': 'ratio', 'sample': 'none',
-     'empty_reason': 'no headcount on the first or last day of period'},
-    {'kpi_id': 'hr.time_to_hire_days', 'aggregation': 'median',
-     'empty_reason': 'no positions filled in period'},
-    {'kpi_id': 'hr.sick_absence_rate', 'aggregation': 'ratio', 'sample': 'none',
-     'empty_reason': 'no scheduled hours in period'},
-    {'kpi_id': 'hr.employee_satisfaction', 'aggregation': 'ratio',
-     'empty_reason': 'no survey responses in period'},
-    {'kpi_id': 'hr.enps', 'aggregation': 'ratio',
-     'empty_reason': 'no survey responses with an eNPS score in period'},
-    {'kpi_id': 'hr.internal_mobility_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no positions filled in period'},
-    {'kpi_id': 'hr.early_attrition_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no hires in period', 'provisional_days': 90},
-] -%}
-{#- KPIs computed over people: suppressed when fewer than 5 (kpis.md, Privacy). -#}
-{%- set people_kpis = [
-    'hr.employee_turnover',
-    'hr.sick_absence_rate',
-    'hr.employee_satisfaction',
-    'hr.enps',
-    'hr.early_attrition_rate',
-] -%}
-
 with
+
+catalog_kpis as (
+
+    select * from {{ ref('stg_catalog__kpis') }}
+
+),
 
 employees as (
 
@@ -335,7 +316,7 @@ cells as (
 
 finalized as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', kpis) }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'hr') }}
 
 ),
 
@@ -346,11 +327,12 @@ finalized as (
 flagged as (
 
     select
-        *,
-        -- Only the rendered list of people KPIs outgrows the line length (hence noqa: LT05).
-        kpi_id in ('{{ people_kpis | join("', '") }}') as is_people_kpi,  -- noqa: LT05
-        value is not null or coalesce(numerator, 0) <> 0 as has_content
+        finalized.*,
+        catalog_kpis.is_computed_over_people as is_people_kpi,
+        finalized.value is not null or coalesce(finalized.numerator, 0) <> 0 as has_content
     from finalized
+    inner join catalog_kpis
+        on finalized.kpi_id = catalog_kpis.kpi_id
 
 ),
 

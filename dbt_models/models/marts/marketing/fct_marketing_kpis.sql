@@ -1,21 +1,3 @@
-{%- set kpis = [
-    {'kpi_id': 'marketing.leads', 'aggregation': 'sum'},
-    {'kpi_id': 'marketing.visit_to_lead_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no sessions started in period'},
-    {'kpi_id': 'marketing.lead_to_customer_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no leads created in period', 'provisional_days': 90},
-    {'kpi_id': 'marketing.cac', 'aggregation': 'ratio',
-     'empty_reason': 'no new customers in period'},
-    {'kpi_id': 'marketing.ltv_to_cac', 'aggregation': 'ratio',
-     'empty_reason': 'no new customers in period'},
-    {'kpi_id': 'marketing.roas', 'aggregation': 'ratio',
-     'empty_reason': 'no ad spend in period'},
-    {'kpi_id': 'marketing.engagement_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no social post impressions in period'},
-    {'kpi_id': 'marketing.avg_engaged_seconds', 'aggregation': 'ratio',
-     'empty_reason': 'no sessions started in period'},
-] -%}
-
 with
 
 leads as (
@@ -354,7 +336,7 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', kpis) }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'marketing') }}
 
 )
 

@@ -1,23 +1,3 @@
-{%- set kpis = [
-    {'kpi_id': 'production.output_units', 'aggregation': 'sum'},
-    {'kpi_id': 'production.units_per_run_hour', 'aggregation': 'ratio',
-     'empty_reason': 'no run time in period'},
-    {'kpi_id': 'production.quality_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no units produced in period'},
-    {'kpi_id': 'production.oee', 'aggregation': 'ratio',
-     'empty_reason': 'no production runs in period'},
-    {'kpi_id': 'production.oee_availability', 'aggregation': 'ratio',
-     'empty_reason': 'no planned production time in period'},
-    {'kpi_id': 'production.oee_performance', 'aggregation': 'ratio',
-     'empty_reason': 'no run time in period'},
-    {'kpi_id': 'production.delivery_lead_time_days', 'aggregation': 'median',
-     'empty_reason': 'no shipments delivered in period'},
-    {'kpi_id': 'production.on_time_delivery_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no shipments with a promised date delivered in period'},
-    {'kpi_id': 'production.waste_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no material used in period'},
-] -%}
-
 with
 
 production_runs as (
@@ -307,7 +287,7 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', kpis) }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'production') }}
 
 )
 

@@ -1,19 +1,3 @@
-{%- set kpis = [
-    {'kpi_id': 'sales.revenue', 'aggregation': 'sum'},
-    {'kpi_id': 'sales.revenue_vs_budget', 'aggregation': 'ratio',
-     'empty_reason': 'no revenue budget for period'},
-    {'kpi_id': 'sales.hit_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no quoted opportunities won or lost in period'},
-    {'kpi_id': 'sales.avg_order_size', 'aggregation': 'ratio',
-     'empty_reason': 'no orders in period'},
-    {'kpi_id': 'sales.sales_cycle_days', 'aggregation': 'median',
-     'empty_reason': 'no opportunities won in period'},
-    {'kpi_id': 'sales.customer_retention', 'aggregation': 'ratio',
-     'empty_reason': 'no customers with an order in the previous period'},
-    {'kpi_id': 'sales.churn_rate', 'aggregation': 'ratio',
-     'empty_reason': 'no customers with an order in the previous period'},
-] -%}
-
 with
 
 order_lines as (
@@ -274,7 +258,7 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', kpis) }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'sales') }}
 
 )
 
