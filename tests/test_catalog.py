@@ -391,17 +391,80 @@ def test_catalog_tables_have_the_columns_the_dbt_project_reads(catalog: Catalog)
     def columns(table: str) -> list[str]:
         return [row[0] for row in con.execute(f"describe catalog.{table}").fetchall()]
 
-    assert columns("kpis")[:21] == [
+    assert columns("kpis") == [
         "kpi_id", "function", "role", "parent_kpi_id", "name_da", "name_en", "question_da",
         "question_en", "definition_da", "definition_en", "unit", "direction", "owner",
         "refresh_cadence", "freshness_limit_hours", "grains", "dimensions", "is_additive",
-        "sources", "target_type", "target_value",
+        "sources", "is_computed_over_people", "aggregation", "empty_reason", "provisional_days",
+        "sample_kind", "target_type", "target_value", "definition_version", "catalog_order",
     ]  # fmt: skip
     assert columns("kpi_targets")[:4] == ["kpi_id", "period_start", "grain", "target"]
     assert columns("guardrail_pairs")[:6] == [
         "headline_kpi_id", "guardrail_kpi_id", "threshold_pct", "headline_move", "meaning_da",
         "meaning_en",
     ]  # fmt: skip
+
+
+def test_a_ratio_says_why_it_can_be_empty_and_a_sum_cannot_be(document: dict[str, Any]) -> None:
+    del _entry(document, "sales.hit_rate")["empty_reason"]
+    with pytest.raises(CatalogError, match="'sales.hit_rate', field 'empty_reason': a ratio says why"):
+        parse_catalog(document)
+    _entry(document, "sales.hit_rate")["empty_reason"] = "no quoted opportunities won or lost in period"
+    _entry(document, "sales.revenue")["empty_reason"] = "no orders"
+    with pytest.raises(CatalogError, match="'sales.revenue', field 'empty_reason': a sum over nothing is 0"):
+        parse_catalog(document)
+
+
+def test_how_each_kpi_rolls_up_is_read_from_the_catalog(catalog: Catalog) -> None:
+    # kpis.md: counts and sums add up; medians carry the count they were taken over; turnover and
+    # sick absence have no sample; the two 90-day rates are provisional for 90 days.
+    assert catalog.kpi("sales.revenue").aggregation == "sum"
+    assert catalog.kpi("sales.sales_cycle_days").aggregation == "median"
+    assert catalog.kpi("sales.sales_cycle_days").sample == "measure"
+    assert catalog.kpi("sales.hit_rate").sample == "population"
+    assert {kpi.id for kpi in catalog.kpis if kpi.sample == "none"} == {
+        "hr.employee_turnover",
+        "hr.sick_absence_rate",
+    }
+    assert {kpi.id: kpi.provisional_days for kpi in catalog.kpis if kpi.provisional_days} == {
+        "marketing.lead_to_customer_rate": 90,
+        "hr.early_attrition_rate": 90,
+    }
+    assert {kpi.id for kpi in catalog.kpis if kpi.computed_over_people} == {
+        "hr.employee_turnover",
+        "hr.sick_absence_rate",
+        "hr.employee_satisfaction",
+        "hr.enps",
+        "hr.early_attrition_rate",
+    }
+
+
+def test_no_per_kpi_fact_is_written_outside_the_catalog(catalog: Catalog) -> None:
+    # The marts, macros, checks and export read these from the catalog (dagster_project/catalog.py
+    # loads it); written a second time anywhere, the two copies would drift.
+    project = DEFAULT_CATALOG_PATH.parent.parent
+    code = [
+        path
+        for folder in (
+            "dbt_models/models",
+            "dbt_models/macros",
+            "dbt_models/tests",
+            "dagster_project",
+            "expectations",
+        )
+        for path in (project / folder).rglob("*")
+        if path.suffix in (".sql", ".py") and "demo_data" not in path.parts and path.name != "catalog.py"
+    ]
+    people = sorted(kpi.id for kpi in catalog.kpis if kpi.computed_over_people)
+    for path in code:
+        text = path.read_text(encoding="utf-8")
+        for key in ("aggregation", "empty_reason", "provisional_days", "freshness_limit_hours"):
+            assert f"'{key}':" not in text and f'"{key}":' not in text, (path, key)
+        # A list of the people-based HR KPIs (two or more of them in one place) is the catalog's;
+        # only the HR mart, which computes each of them, and the dbt test that recomputes their
+        # people from staging name them.
+        if path.name not in ("fct_hr_kpis.sql", "assert_hr_small_groups_are_suppressed.sql"):
+            assert sum(f"'{kpi_id}'" in text or f'"{kpi_id}"' in text for kpi_id in people) < 2, path
 
 
 def test_a_period_key_becomes_its_first_day(document: dict[str, Any]) -> None:
