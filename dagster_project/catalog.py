@@ -763,8 +763,9 @@ def format_findings(findings: Iterable[LintFinding]) -> str:
 def definition_version(kpi: Kpi, sql_text: str) -> str:
     """Short sha256 of what defines the KPI's values: its definition fields and its SQL.
 
-    Grains and dimensions decide which rows are published and direction decides status and the
-    guardrail checks, so they are part of the definition; names, question, owner, cadence and
+    Grains and dimensions decide which rows are published, direction decides status and the
+    guardrail checks, and aggregation, empty reason, provisional days, sample and the privacy rule
+    decide the values, so they are part of the definition; names, question, owner, cadence and
     target are not (a new owner or target does not change what the series measures).
     """
     entry = {
@@ -777,6 +778,11 @@ def definition_version(kpi: Kpi, sql_text: str) -> str:
         # Sorted: listing the same grains or dimensions in another order is not a new definition.
         "grains": sorted(kpi.grains),
         "dimensions": sorted(kpi.dimensions),
+        "aggregation": kpi.aggregation,
+        "empty_reason": kpi.empty_reason,
+        "provisional_days": kpi.provisional_days,
+        "sample": kpi.sample,
+        "computed_over_people": kpi.computed_over_people,
     }
     canonical = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     payload = f"{canonical}\n{_collapse_whitespace(sql_text)}"

@@ -16,6 +16,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
 from dagster_project.settings import PROJECT_ROOT
+from dagster_project.transform.definition_sql import kpi_sql_text
 
 DBT_DIR = PROJECT_ROOT / "dbt_models"
 
@@ -97,46 +98,7 @@ def _manifest() -> Mapping:
 
 
 def kpi_sql_texts(kpi_ids: list[str], manifest: Mapping | None = None) -> dict[str, str]:
-    """Per KPI, the raw SQL of the models that name it, of every model they build on,
-    and of the project's macros those models use.
-
-    A change anywhere in that lineage changes the KPI's definition version; a change
-    in an unrelated model does not.
-    """
+    """Per KPI, the SQL that computes it (definition_sql.kpi_sql_text): its own CTEs and what they
+    read, the models upstream and the project's macros it calls, comments removed."""
     manifest = manifest or _manifest()
-    models = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
-
-    def lineage(uid: str, seen: set[str]) -> set[str]:
-        if uid in seen or uid not in models:
-            return seen
-        seen.add(uid)
-        for parent in models[uid]["depends_on"]["nodes"]:
-            lineage(parent, seen)
-        return seen
-
-    macros = manifest["macros"]
-
-    def macro_lineage(uid: str, seen: set[str]) -> set[str]:
-        if uid in seen or uid not in macros or not uid.startswith("macro.kpi_platform."):
-            return seen
-        seen.add(uid)
-        for parent in macros[uid]["depends_on"]["macros"]:
-            macro_lineage(parent, seen)
-        return seen
-
-    texts = {}
-    for kpi_id in kpi_ids:
-        quoted = (f"'{kpi_id}'", f'"{kpi_id}"')
-        naming = [uid for uid, node in models.items() if any(q in node["raw_code"] for q in quoted)]
-        uids: set[str] = set()
-        for uid in naming:
-            lineage(uid, uids)
-        macro_uids: set[str] = set()
-        for uid in uids:
-            for macro in models[uid]["depends_on"]["macros"]:
-                macro_lineage(macro, macro_uids)
-        texts[kpi_id] = "\n".join(
-            [f"-- {uid}\n{models[uid]['raw_code']}" for uid in sorted(uids)]
-            + [f"-- {uid}\n{macros[uid]['macro_sql']}" for uid in sorted(macro_uids)]
-        )
-    return texts
+    return {kpi_id: kpi_sql_text(kpi_id, manifest, kpi_ids) for kpi_id in kpi_ids}
