@@ -51,10 +51,10 @@ def split_ctes(sql: str) -> tuple[dict[str, str], str]:
             depth += {"(": 1, ")": -1}.get(text[index], 0)
             index += 1
         ctes[match.group(1).lower()] = text[match.end() : index - 1].strip()
-        position = index
-        if not text[_skip(text, position) : _skip(text, position) + 1] == ",":
+        position = _skip(text, index)
+        if text[position : position + 1] != ",":
             break
-        position = _skip(text, position) + 1
+        position += 1
     return ctes, text[: start.start()] + " " + text[position:]
 
 
