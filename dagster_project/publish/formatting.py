@@ -1,7 +1,10 @@
 """Numbers, units and periods as a reader writes them: Danish (27,5 %, 1.234.567 kr.) or English.
 
 Pure functions, no I/O: the commentary, the guardrail sentences and the HTML scorecard all format
-through them, so a number reads the same everywhere it is published.
+through them, so a number reads the same everywhere it is published. The locale facts (decimal
+and group separators, month names) are CLDR's, through Babel; the digits are laid out by Python's
+own formatting, which is some twenty times faster than Babel's pattern engine and matters when
+millions of sentences are worded.
 """
 
 from __future__ import annotations
@@ -10,37 +13,21 @@ import math
 from datetime import date, timedelta
 from functools import lru_cache
 
+from babel import Locale
+
 LANGUAGES = ("da", "en")
+LOCALES = {"da": Locale.parse("da_DK"), "en": Locale.parse("en_US")}
 
 MONTHS = {
-    "da": (
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
+    lang: tuple(locale.months["format"]["wide"][month] for month in range(1, 13))
+    for lang, locale in LOCALES.items()
+}
+# Python writes 1,234,567.5; each language's CLDR separators replace the two.
+_SEPARATORS = {
+    lang: str.maketrans(
+        {",": locale.number_symbols["latn"]["group"], ".": locale.number_symbols["latn"]["decimal"]}
+    )
+    for lang, locale in LOCALES.items()
 }
 
 # Units whose differences read as points (a ratio's percentage points, an NPS or a score's points);
@@ -63,7 +50,6 @@ _DECIMALS = {
 }
 
 _SCALES = {decimals: 10**decimals for decimals in range(10)}
-_DA_SEPARATORS = str.maketrans({",": ".", ".": ","})
 
 
 def format_number(value: float, decimals: int = 0, lang: str = "da", trim: bool = False) -> str:
@@ -77,8 +63,7 @@ def format_number(value: float, decimals: int = 0, lang: str = "da", trim: bool 
     text = f"{units / scale:,.{decimals}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
-    if lang == "da":
-        text = text.translate(_DA_SEPARATORS)
+    text = text.translate(_SEPARATORS[lang])
     if value < 0 and any(ch not in "0.," for ch in text):
         text = "-" + text
     return text
@@ -153,14 +138,6 @@ def is_negligible(difference: float, reference: float | None, unit: str | None) 
     if reference:
         return round(abs(difference) / abs(reference) * 100, 1) == 0
     return round(abs(difference), _DECIMALS.get(unit or "", (2, True))[0]) == 0
-
-
-def format_signed_percent(fraction: float, lang: str = "da") -> str:
-    """A relative change with its sign: '+12,5 %', '-3 %'."""
-    text = format_percent(abs(fraction), lang)
-    if text.startswith("0 ") or text.startswith("0%"):
-        return text
-    return ("+" if fraction > 0 else "-") + text
 
 
 # ── Periods ──────────────────────────────────────────────────────────────────
