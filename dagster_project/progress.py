@@ -315,11 +315,18 @@ def execute_with_progress(
     instance: dg.DagsterInstance,
     log_path: Path,
     run_config: Mapping[str, Any] | None = None,
+    expected: Mapping[str, float] | None = None,
     **execute_arguments: Any,
 ) -> tuple[dg.ExecuteInProcessResult, RunProgress]:
-    """Runs the job in process with the live display on the console and the full log in `log_path`."""
+    """Runs the job in process with the live display on the console and the full log in `log_path`.
+
+    The time left is estimated from `expected` seconds per step, by default those of the job's
+    last successful run on `instance`.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    progress = new_progress(job, expected_step_seconds(instance, job.name))
+    if expected is None:
+        expected = expected_step_seconds(instance, job.name)
+    progress = new_progress(job, expected)
     with open(log_path, "a", encoding="utf-8", buffering=1) as log_file, _output_to(log_file) as console:
         to_file = logging.StreamHandler(log_file)
         to_file.setFormatter(logging.Formatter(LOG_FORMAT))

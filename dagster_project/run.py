@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         from dagster_project.demo_data import generate
 
         print(f"Landing folder {landing} is empty: generating demo data (scale 1) ...", flush=True)
-        generate(landing)
+        generate(landing, progress=_say_in_place)
+        print(flush=True)
     else:
         print(f"Using the files already in {landing}", flush=True)
 
@@ -81,6 +82,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{'Succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s; log: {log_path}"
     )
     return 0 if result.success else 1
+
+
+def _say_in_place(line: str) -> None:
+    """Demo data's progress on one line that rewrites itself on a terminal, a line each elsewhere."""
+    if sys.stdout.isatty():
+        print(f"\r  {line:<70}", end="", flush=True)
+    else:
+        print(f"  {line}", flush=True)
 
 
 def _print_summary() -> None:
