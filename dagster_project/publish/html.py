@@ -343,7 +343,8 @@ def _flag_list(rows: list[dict], kpis: dict[str, dict], first_month: date) -> st
         )
         for flag in _warnings(row):
             items.append(
-                f'<li data-function="{escape(kpi["function"])}" data-owner="{escape(kpi["owner"] or "")}">'
+                f'<li data-function="{escape(kpi["function"])}" data-owner="{escape(kpi["owner"] or "")}" '
+                f'data-period="{row["period_start"].isoformat()}">'
                 f'<a href="#{escape(row["kpi_id"])}">{bilingual(kpi["name_da"], kpi["name_en"])}</a> · '
                 f"{bilingual(period_label(row['grain'], row['period_start'], 'da'), period_label(row['grain'], row['period_start'], 'en'))}"
                 f"{where}<br>⚠ {bilingual(flag['message_da'], flag['message_en'])}</li>"
@@ -706,6 +707,8 @@ PAGE = """<!DOCTYPE html>
   details.drill {{ margin:8px 0; border-top:1px solid var(--line); padding-top:6px; }}
   details.drill > summary {{ cursor:pointer; color:var(--accent); font-weight:600; }}
   .scroll {{ overflow-x:auto; }}
+  .cards > .card {{ min-width:0; }}  /* a wide table scrolls inside its card instead of widening the grid */
+  table.breakdown td[class^=status-] {{ white-space:nowrap; }}
   table.breakdown {{ border-collapse:collapse; margin:8px 0; font-size:12px; width:100%; }}
   table.breakdown caption {{ text-align:left; font-weight:600; }}
   table.breakdown th, table.breakdown td {{ padding:3px 6px; border-top:1px solid var(--line); text-align:left; vertical-align:top; }}
