@@ -20,6 +20,7 @@ import pytest
 
 from dagster_project.catalog import load_catalog, write_catalog_tables
 from dagster_project.publish.formatting import format_value, period_label
+from dagster_project.publish.html import _largest_and_flagged
 from dagster_project.publish.publish import publish
 from tests.publish_fixtures import value_row, write_kpi_values
 from tests.publish_fixtures.synthetic import AS_OF, REGIONS, budget, kpi_value_rows, make_synthetic_warehouse
@@ -95,7 +96,7 @@ def test_a_card_opens_its_breakdowns_of_the_month_with_value_target_and_status(p
     )
     assert table, "no breakdown by region"
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table.group(0), re.S)
-    assert [name for name, _ in rows] == sorted(REGIONS)
+    assert [name for name, _ in rows] == sorted(REGIONS, key=lambda region: -values[region])  # largest first
     target = budget(OCTOBER)  # the revenue budget of one region in October
     for name, cells in rows:
         assert format_value(values[name], "dkk", "da") in cells
@@ -103,6 +104,17 @@ def test_a_card_opens_its_breakdowns_of_the_month_with_value_target_and_status(p
         assert f'<span class="da">{_status(values[name], target, True)}</span>' in cells
     # Every catalog dimension of the KPI that has rows gets its table (the synthetic data fills the first).
     assert card.count('<table class="breakdown">') == 1
+
+
+def test_a_long_breakdown_keeps_its_20_largest_values_and_every_flagged_one():
+    cells = [{"dimension_value": f"CMP{n:04d}", "value": float(n), "is_flagged": False} for n in range(1, 31)]
+    cells[0]["is_flagged"] = True  # the smallest value, CMP0001, carries a warning
+    cells.append({"dimension_value": "CMP9999", "value": None, "is_flagged": False})
+    shown = _largest_and_flagged(cells)
+    # 19 largest (30 down to 12) and the flagged CMP0001: 20 rows, largest first.
+    assert [row["dimension_value"] for row in shown] == [f"CMP{n:04d}" for n in range(30, 11, -1)] + [
+        "CMP0001"
+    ]
 
 
 def test_weekly_and_daily_trends_show_where_the_kpi_has_those_grains(published):

@@ -53,6 +53,9 @@ STATUS_LABELS = {
 STATUS_SYMBOLS = {"on_track": "✓", "at_risk": "!", "off_track": "✗", "no_target": "–", None: "·"}
 WEEKS_SHOWN = 13
 DAYS_SHOWN = 31
+# A breakdown shows its largest values and every flagged one: at scale 10 a KPI has a thousand
+# campaigns or products, which belong in kpi_scorecard rather than on a card.
+BREAKDOWN_ROWS = 20
 DATA_QUALITY_LABELS = {
     "ok": ("ok", "ok"),
     "warning": ("advarsel", "warning"),
@@ -260,8 +263,9 @@ def _breakdown_tables(kpi: dict, rows: list[dict]) -> str:
         cells = [row for row in rows if row["dimension_name"] == dimension]
         if not cells:
             continue
+        shown = _largest_and_flagged(cells)
         body = []
-        for row in sorted(cells, key=lambda r: str(r["dimension_value"])):
+        for row in shown:
             flags = "".join(
                 f"<li>⚠ {bilingual(flag['message_da'], flag['message_en'])}</li>" for flag in _warnings(row)
             )
@@ -286,11 +290,26 @@ def _breakdown_tables(kpi: dict, rows: list[dict]) -> str:
                 ("Advarsler", "Warnings"),
             )
         )
+        caption = bilingual("Opdelt på " + dimension, "By " + dimension)
+        if len(shown) < len(cells):
+            caption += " " + bilingual(
+                f"(de {len(shown)} største og de markerede af {len(cells)}; alle i kpi_scorecard)",
+                f"(the {len(shown)} largest and the flagged of {len(cells)}; all in kpi_scorecard)",
+                "small",
+            )
         tables.append(
-            f'<div class="scroll"><table class="breakdown"><caption>{bilingual("Opdelt på " + dimension, "By " + dimension)}</caption>'
+            f'<div class="scroll"><table class="breakdown"><caption>{caption}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         )
     return "".join(tables)
+
+
+def _largest_and_flagged(cells: list[dict]) -> list[dict]:
+    """The flagged cells and the largest values up to BREAKDOWN_ROWS, largest first (no value last)."""
+    ordered = sorted(cells, key=lambda r: (r["value"] is None, -(r["value"] or 0), str(r["dimension_value"])))
+    room = max(BREAKDOWN_ROWS - sum(bool(row["is_flagged"]) for row in ordered), 0)
+    largest = {id(row) for row in [row for row in ordered if not row["is_flagged"]][:room]}
+    return [row for row in ordered if row["is_flagged"] or id(row) in largest]
 
 
 def _grain_trend(kpi: dict, grain: str, rows: list[dict]) -> str:
