@@ -9,7 +9,10 @@ screenshots stay in tests/artifacts/.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from datetime import date, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
@@ -22,6 +25,7 @@ from dagster_project.catalog import load_catalog, write_catalog_tables
 from dagster_project.publish.formatting import format_value, period_label
 from dagster_project.publish.html import _largest_and_flagged
 from dagster_project.publish.publish import publish
+from tests.bi_clients import environments
 from tests.publish_fixtures import value_row, write_kpi_values
 from tests.publish_fixtures.synthetic import AS_OF, REGIONS, budget, kpi_value_rows, make_synthetic_warehouse
 from tests.test_publish_html import ARTIFACTS, browser, png_size, run_browser, screenshot  # noqa: F401
@@ -203,3 +207,40 @@ def test_the_drill_down_renders_in_chromium_at_desktop_and_phone_width(browser, 
     # The script runs offline: the language switch relabels the filters' options.
     dom = run_browser(browser, tmp_path / "p", "--dump-dom", page_path.as_uri() + "#en").stdout
     assert ">All functions</option>" in dom and ">All owners</option>" in dom
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Path:
+    if not shutil.which("node"):
+        pytest.skip("Node is not installed (tests/test_bi_clients.py installs it where it can)")
+    try:
+        return environments.browser_dir()
+    except environments.EnvironmentError_ as error:
+        pytest.fail(str(error))
+
+
+def test_the_page_works_with_the_keyboard_alone_and_its_filters_hide_what_they_should(
+    browser,  # noqa: F811
+    playwright,
+    published,
+):
+    _, page_path, _ = published
+    done = subprocess.run(
+        ["node", str(playwright / "keyboard.cjs"), page_path.as_uri(), browser],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "error" not in report, report.get("error")
+    assert report["requests"] == []  # nothing leaves the file
+    assert report["pageWidth"] <= 390  # a phone-width screen does not scroll sideways
+    # Tab reaches the first card's drill-down (after the switch, the menu and the filters); Enter opens it.
+    assert report["focusedCard"] == "sales.revenue"
+    assert report["focusVisible"] and report["openedWithEnter"]
+    assert report["functionChosen"] == "hr"
+    assert report["visibleSections"] == ["hr"] and report["visibleFlags"] in ([], ["hr"])
+    owner_kpis = {kpi.function for kpi in load_catalog().kpis if kpi.owner == report["owner"]}
+    assert owner_kpis and report["visibleCardOwners"] in ([report["owner"]], [])
+    assert report["hashAfterEnter"] == report["linkTarget"]

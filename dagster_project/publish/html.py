@@ -693,7 +693,7 @@ PAGE = """<!DOCTYPE html>
   .card {{ background:var(--card); border:1px solid var(--line); border-top:5px solid var(--none); border-radius:6px; padding:12px 14px; }}
   .card.status-on_track {{ border-top-color:var(--ok); }} .card.status-at_risk {{ border-top-color:var(--risk); }}
   .card.status-off_track {{ border-top-color:var(--off); }}
-  .card header {{ display:flex; justify-content:space-between; align-items:baseline; gap:8px; }}
+  .card header {{ display:flex; flex-wrap:wrap; justify-content:space-between; align-items:baseline; gap:8px; }}
   .card h3 {{ margin:0; font-size:15px; }}
   .badge {{ font-size:12px; padding:2px 8px; border-radius:10px; background:#eef0f4; color:var(--none); white-space:nowrap; }}
   .status-on_track .badge {{ background:#e3f3e8; color:var(--ok); }} .status-at_risk .badge {{ background:#fdf0dc; color:var(--risk); }}

@@ -78,25 +78,31 @@ def duckdb_cli() -> Path:
     return python_env("requirements-duckdb-cli.txt") / "duckdb"
 
 
-def evidence_dir() -> Path:
-    """node_modules with @evidence-dev/duckdb as package-lock.json pins it, plus the read script."""
-    files = [EVIDENCE / "package.json", EVIDENCE / "package-lock.json", EVIDENCE / "read_views.cjs"]
+def node_env(source: Path, name: str, script: str) -> Path:
+    """A folder with `source`'s package.json installed (node_modules) and its script beside it."""
+    files = [source / "package.json", source / "package-lock.json", source / script]
 
     def build(folder: Path) -> None:
         for file in files:
             shutil.copy2(file, folder / file.name)
         npm = shutil.which("npm")
         if not npm:
-            raise EnvironmentError_(
-                "building the Evidence client needs npm (Node 20): apt-get install nodejs npm"
-            )
+            raise EnvironmentError_(f"building {name} needs npm (Node 20): apt-get install nodejs npm")
         # `npm install` rather than `npm ci`: npm leaves some platforms' optional bindings out of the
         # lock file, which `npm ci` then refuses; the versions are pinned in package.json all the same.
-        _run(
-            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], "the Evidence client", cwd=folder
-        )
+        _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], name, cwd=folder)
 
-    return _build(CACHE / f"evidence-{_digest(*files)}", build)
+    return _build(CACHE / f"{name}-{_digest(*files)}", build)
+
+
+def evidence_dir() -> Path:
+    """@evidence-dev/duckdb as package.json pins it, plus the read script."""
+    return node_env(EVIDENCE, "evidence", "read_views.cjs")
+
+
+def browser_dir() -> Path:
+    """playwright-core (it drives the system's Chromium; no browser download), plus the keyboard script."""
+    return node_env(HERE.parent / "browser", "playwright", "keyboard.cjs")
 
 
 def build_all() -> None:
