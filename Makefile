@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test check lint format ui bench demo-data clean
+.PHONY: help setup run test check lint format ui bench demo-data clean bi-clients
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,11 @@ run: setup ## Generate demo data if landing is empty, materialize every asset, p
 
 test: setup ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+# The BI clients the tests open the published file with (Superset's stack, duckdb-cli, Evidence),
+# each in its own environment under .cache/bi/; `make test` builds them too when they are missing.
+bi-clients: setup ## Build the BI clients' environments for tests/test_bi_clients.py (.cache/bi/)
+	$(BIN)/python -m tests.bi_clients.environments
 
 check: setup ## Run only the data-quality checks against the warehouse (prints what failed)
 	$(BIN)/python -m expectations.check

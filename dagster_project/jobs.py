@@ -12,17 +12,20 @@ ALL_ASSETS = dg.AssetSelection.all()
 # The daily and full-refresh runs are not partitioned: they build the partitioned facts in
 # one go (incrementally, or from scratch), as every other asset.
 # A full refresh rebuilds every dbt model from scratch; the daily run builds incrementally.
+# A run config given to execute_in_process replaces this one: callers that add to it (make run's
+# logger) start from FULL_REFRESH_CONFIG.
+FULL_REFRESH_CONFIG = {
+    "ops": {
+        "dbt_models": {"config": {"full_refresh": True}},
+        "dbt_fact_models": {"config": {"full_refresh": True}},
+        "dbt_scorecard_models": {"config": {"full_refresh": True}},
+    }
+}
 full_refresh_job = dg.define_asset_job(
     "full_refresh",
     selection=ALL_ASSETS,
     description="Ingest new files, rebuild every dbt model from scratch, check, publish.",
-    config={
-        "ops": {
-            "dbt_models": {"config": {"full_refresh": True}},
-            "dbt_fact_models": {"config": {"full_refresh": True}},
-            "dbt_scorecard_models": {"config": {"full_refresh": True}},
-        }
-    },
+    config=FULL_REFRESH_CONFIG,
 )
 daily_job = dg.define_asset_job(
     "daily",

@@ -1,13 +1,25 @@
-"""`make run`: demo data if the landing folder is empty, then every asset, then a summary."""
+"""`make run`: demo data if the landing folder is empty, then every asset, then a summary.
+
+    python -m dagster_project.run                      # the full refresh (make run)
+    python -m dagster_project.run --job daily
+    python -m dagster_project.run --job backfill_facts --partition-range 2026-09-15...2026-09-16
+
+The console shows a short live display (dagster_project/progress.py) and the summary; the full
+Dagster and dbt log goes to data/logs/<job>-<time>.log, whose path is printed first.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from datetime import datetime
 
 import dagster as dg
 
 from dagster_project import settings
+
+LOG_DIR = settings.PROJECT_ROOT / "data" / "logs"
 
 
 def _landing_is_empty() -> bool:
@@ -15,29 +27,69 @@ def _landing_is_empty() -> bool:
     return not landing.is_dir() or not any(p.is_file() for p in landing.rglob("*"))
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--job", default="full_refresh", choices=("full_refresh", "daily", "backfill_facts"))
+    parser.add_argument(
+        "--partition-range", metavar="START...END", help="local days to rebuild (backfill_facts only)"
+    )
+    args = parser.parse_args(argv)
+    if (args.job == "backfill_facts") != bool(args.partition_range):
+        parser.error("--partition-range goes with --job backfill_facts, and that job needs it")
+    return args
+
+
+def _run_config_and_tags(args: argparse.Namespace) -> tuple[dict, dict]:
+    from dagster_project.jobs import FULL_REFRESH_CONFIG
+
+    if args.job == "full_refresh":
+        return FULL_REFRESH_CONFIG, {}
+    if args.job == "backfill_facts":
+        start, _, end = args.partition_range.partition("...")
+        return {}, {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    return {}, {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     started = time.monotonic()
     landing = settings.landing_dir()
     if _landing_is_empty():
         from dagster_project.demo_data import generate
 
         print(f"Landing folder {landing} is empty: generating demo data (scale 1) ...", flush=True)
-        generate(landing)
+        generate(landing, progress=_say_in_place)
+        print(flush=True)
     else:
         print(f"Using the files already in {landing}", flush=True)
 
     from dagster_project.definitions import defs
+    from dagster_project.progress import execute_with_progress
 
-    print(f"Materializing every asset into {settings.warehouse_path()} (as of {settings.as_of()}) ...")
-    result = defs.resolve_job_def("full_refresh").execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        # Progress at INFO (files, rows, models); the UI keeps the debug events.
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    log_path = LOG_DIR / f"{args.job}-{datetime.now():%Y%m%d-%H%M%S}.log"
+    print(f"Running job {args.job} into {settings.warehouse_path()} (as of {settings.as_of()})")
+    print(f"Full Dagster and dbt log: {log_path}", flush=True)
+    run_config, tags = _run_config_and_tags(args)
+    result, progress = execute_with_progress(
+        defs.resolve_job_def(args.job), dg.DagsterInstance.get(), log_path, run_config, tags=tags
     )
     _print_summary()
-    print(f"{'Succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s")
+    if progress.errors:
+        print(f"\n{len(progress.errors)} error(s); each names its step (full context in {log_path}):")
+        for message in progress.errors:
+            print(f"  {message}")
+    print(
+        f"{'Succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s; log: {log_path}"
+    )
     return 0 if result.success else 1
+
+
+def _say_in_place(line: str) -> None:
+    """Demo data's progress on one line that rewrites itself on a terminal, a line each elsewhere."""
+    if sys.stdout.isatty():
+        print(f"\r  {line:<70}", end="", flush=True)
+    else:
+        print(f"  {line}", flush=True)
 
 
 def _print_summary() -> None:

@@ -141,7 +141,12 @@ def generate(
         rows_before = sum(b.rows for b in sink.books.values())
         _month(ctx, month, state)
         rows = sum(b.rows for b in sink.books.values()) - rows_before
-        say(f"{window.label(month)}: {rows:>10,} rows")
+        # The company grows, so later months take a little longer: the estimate is a floor.
+        left = (time.monotonic() - started) / (month + 1) * (window.n_months - month - 1)
+        say(
+            f"{window.label(month)}: {rows:>10,} rows (month {month + 1}/{window.n_months}, "
+            f"about {left:.0f} s left)"
+        )
     finance.emit_budgets(ctx, state.sales)
     duplicates = _duplicate_files(ctx)
 

@@ -48,7 +48,9 @@ def _landing(scale: float) -> Path:
         shutil.rmtree(landing, ignore_errors=True)
         print(f"Generating demo data at scale {scale:g} into {landing} ...", flush=True)
         started = time.monotonic()
-        generate(landing, seed=42, end=AS_OF, scale=scale)
+        generate(
+            landing, seed=42, end=AS_OF, scale=scale, progress=lambda line: print(f"  {line}", flush=True)
+        )
         print(f"  generated in {time.monotonic() - started:.1f} s", flush=True)
         (landing / ".complete").touch()
     return landing
@@ -187,17 +189,27 @@ def _add_one_day_of_files(landing: Path, day: date, scale: float) -> int:
     return len(files)
 
 
-def _timed_job(job_name: str) -> dict:
-    """Run a job of the code location in process; wall time, success and seconds per step."""
+def _timed_job(job_name: str, previous: dict | None = None) -> dict:
+    """Run a job of the code location in process; wall time, success and seconds per step.
+
+    The progress display estimates the time left from `previous` (this benchmark's last figures
+    of the same run); the job's full log goes to data/bench/<job>.log.
+    """
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.jobs import FULL_REFRESH_CONFIG
+    from dagster_project.progress import execute_with_progress
 
+    log_path = BENCH_DIR / f"{job_name}.log"
+    print(f"  full log: {log_path}", flush=True)
     started = time.monotonic()
-    result = defs.resolve_job_def(job_name).execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    result, _ = execute_with_progress(
+        defs.resolve_job_def(job_name),
+        dg.DagsterInstance.ephemeral(),
+        log_path,
+        FULL_REFRESH_CONFIG if job_name == "full_refresh" else None,
+        expected=(previous or {}).get("steps", {}),
     )
     seconds = time.monotonic() - started
     steps = {
@@ -244,15 +256,16 @@ def bench_daily_run(scale: float) -> dict:
             "DO_NOT_TRACK": "1",
         }
     )
+    last = _previous("daily_run")
     print(f"Full refresh (Dagster job full_refresh) at scale {scale:g} ...", flush=True)
-    full = _timed_job("full_refresh")
+    full = _timed_job("full_refresh", last.get("full_refresh"))
     print(
         f"  {full['seconds']} s, success {full['success']}; slowest: {_top_steps(full['steps'])}", flush=True
     )
     new_files = _add_one_day_of_files(landing, NEW_DAY, scale)
     os.environ["KPI_AS_OF"] = NEW_DAY.isoformat()
     print(f"Daily run (Dagster job daily) after {new_files} files of {NEW_DAY} ...", flush=True)
-    daily = _timed_job("daily")
+    daily = _timed_job("daily", last.get("daily"))
     print(
         f"  {daily['seconds']} s, success {daily['success']}; slowest: {_top_steps(daily['steps'])}",
         flush=True,
@@ -260,7 +273,7 @@ def bench_daily_run(scale: float) -> dict:
     # The same job once more with nothing new: what every daily run costs before any data work
     # (dbt start-up, data tests, quality checks, rewriting the published files).
     print("Daily run again without new files (the job's fixed cost) ...", flush=True)
-    idle = _timed_job("daily")
+    idle = _timed_job("daily", last.get("daily_without_new_files"))
     print(
         f"  {idle['seconds']} s, success {idle['success']}; slowest: {_top_steps(idle['steps'])}", flush=True
     )
@@ -271,6 +284,13 @@ def bench_daily_run(scale: float) -> dict:
         "new_files": new_files,
         "daily_share_of_full_refresh": round(daily["seconds"] / full["seconds"], 3),
     }
+
+
+def _previous(name: str) -> dict:
+    """The figures of this benchmark's last run at the same scale, for the time-left estimates."""
+    path = BENCH_DIR / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    return results.get(name, {}) if results.get("scale") == SCALE else {}
 
 
 def _save(name: str, figures: dict) -> None:
