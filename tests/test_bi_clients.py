@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ import pytest
 from dagster_project.catalog import FUNCTIONS, load_catalog
 from dagster_project.publish.publish import PUBLISHED_TABLES, VIEWS, publish
 from tests.bi_clients import environments
-from tests.publish_fixtures.synthetic import AS_OF, make_synthetic_warehouse
+from tests.publish_fixtures.synthetic import make_synthetic_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
@@ -92,9 +92,7 @@ def published(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("bi")
     warehouse = make_synthetic_warehouse(folder / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:
-        return publish(
-            con, folder / "published", as_of=AS_OF, computed_at=START, run_id="run-0"
-        ).database_path
+        return publish(con, folder / "published", run_id="run-0").database_path
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +174,7 @@ def test_superset_runs_the_readmes_queries_with_the_same_rows(superset_python, p
 
 
 def _publish_again(warehouse_con, out: Path, run: int) -> None:
-    publish(warehouse_con, out, as_of=AS_OF, computed_at=START + timedelta(minutes=run), run_id=f"run-{run}")
+    publish(warehouse_con, out, run_id=f"run-{run}")
 
 
 def test_superset_keeps_working_while_a_publish_swaps_the_file_and_new_connections_see_it(

@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from dagster_project.catalog import load_catalog, write_catalog_tables
 from dagster_project.demo_data.scenarios import Scenario
 from dagster_project.publish.commentary import guardrail_message
 from dagster_project.publish.evaluation import evaluate_flags, format_report
-from dagster_project.publish.publish import publish
-from tests.publish_fixtures import build_scorecard, make_warehouse, publish_fixture, value_row
+from tests.publish_fixtures import make_warehouse, publish_fixture, rebuild_and_publish, value_row
 
 CPH = ZoneInfo("Europe/Copenhagen")
 AS_OF = date(2026, 12, 10)
@@ -263,19 +261,10 @@ def test_a_new_definition_version_marks_the_break_on_its_first_period(tmp_path):
         tmp_path / "warehouse.duckdb", rows, versions={"sales.hit_rate": "v1"}, as_of=date(2026, 10, 15)
     )
     out = tmp_path / "published"
-
-    def build_and_publish(as_of, version):
-        with duckdb.connect(str(warehouse)) as con:
-            write_catalog_tables(con, load_catalog(), {"sales.hit_rate": version})
-            con.execute("update main.kpi_values set as_of_date = ?", [as_of])
-        build_scorecard(warehouse)
-        with duckdb.connect(str(warehouse)) as con:
-            publish(con, out)
-
-    build_and_publish(date(2026, 10, 15), "v1")
-    build_and_publish(date(2026, 11, 27), "v2")
+    rebuild_and_publish(warehouse, out, as_of=date(2026, 10, 15), versions={"sales.hit_rate": "v1"})
+    rebuild_and_publish(warehouse, out, as_of=date(2026, 11, 27), versions={"sales.hit_rate": "v2"})
     # A third run with the same version adds no history and keeps the mark.
-    build_and_publish(date(2026, 11, 28), "v2")
+    rebuild_and_publish(warehouse, out, as_of=date(2026, 11, 28), versions={"sales.hit_rate": "v2"})
     with duckdb.connect(str(warehouse), read_only=True) as con:
         history = con.execute(
             "select definition_version, first_as_of from main.kpi_definition_history "

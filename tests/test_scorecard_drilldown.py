@@ -13,7 +13,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from html import escape, unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,12 +21,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from dagster_project.catalog import load_catalog, write_catalog_tables
+from dagster_project.catalog import load_catalog
 from dagster_project.publish.formatting import format_value, period_label
 from dagster_project.publish.html import _largest_and_flagged
-from dagster_project.publish.publish import publish
 from tests.bi_clients import environments
-from tests.publish_fixtures import value_row, write_kpi_values
+from tests.publish_fixtures import rebuild_and_publish, value_row, write_kpi_values
 from tests.publish_fixtures.synthetic import AS_OF, REGIONS, budget, kpi_value_rows, make_synthetic_warehouse
 from tests.test_publish_html import ARTIFACTS, browser, png_size, run_browser, screenshot  # noqa: F401
 
@@ -52,20 +51,18 @@ def _extra_rows() -> list[dict]:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> tuple[str, Path, Path]:
     folder = tmp_path_factory.mktemp("drill")
-    warehouse = make_synthetic_warehouse(folder / "warehouse.duckdb")
+    warehouse = make_synthetic_warehouse(folder / "warehouse.duckdb", build=False)
     catalog = load_catalog()
     out = folder / "published"
     with duckdb.connect(str(warehouse)) as con:
-        write_kpi_values(con, kpi_value_rows(catalog) + _extra_rows())
-        # cs.csat's definition changes between the publishes of 10 and 20 October.
-        versions = {kpi.id: "v1" for kpi in catalog.kpis}
-        write_catalog_tables(con, catalog, versions)
-        publish(con, out, as_of=date(2026, 10, 10), run_id="v1")
-        write_catalog_tables(con, catalog, {**versions, "cs.csat": "v2"})
-        publish(con, out, as_of=date(2026, 10, 20), run_id="v2")
-        result = publish(
-            con, out, as_of=AS_OF, computed_at=datetime(2026, 11, 27, 6, tzinfo=CPH), run_id="now"
-        )
+        write_kpi_values(con, kpi_value_rows(catalog) + _extra_rows(), AS_OF)
+    # cs.csat's definition changes between the runs of 10 and 20 October.
+    versions = {kpi.id: "v1" for kpi in catalog.kpis}
+    rebuild_and_publish(warehouse, out, as_of=date(2026, 10, 10), versions=versions, run_id="v1")
+    rebuild_and_publish(
+        warehouse, out, as_of=date(2026, 10, 20), versions={**versions, "cs.csat": "v2"}, run_id="v2"
+    )
+    result = rebuild_and_publish(warehouse, out, as_of=AS_OF, run_id="now")
     return result.html_path.read_text(encoding="utf-8"), result.html_path, result.database_path
 
 

@@ -279,6 +279,27 @@ def _close_dbt_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+def rebuild_and_publish(
+    warehouse: Path,
+    publish_dir: Path,
+    *,
+    as_of: date,
+    versions: Mapping[str, str] | None = None,
+    run_id: str | None = None,
+):
+    """A later run on the same warehouse: the catalog's versions and the as-of date of
+    kpi_values set, the scorecard models rebuilt, published; the PublishResult."""
+    from dagster_project.publish.publish import publish
+
+    with duckdb.connect(str(warehouse)) as con:
+        if versions is not None:
+            write_catalog_tables(con, load_catalog(), versions)
+        con.execute("update main.kpi_values set as_of_date = ?", [as_of])
+    build_scorecard(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        return publish(con, publish_dir, run_id=run_id)
+
+
 def publish_fixture(
     tmp_path: Path,
     rows: Iterable[Mapping[str, Any]],

@@ -4,7 +4,8 @@ Deterministic (seeded per KPI). Values sit near their targets with a little nois
 the statuses vary; the scenarios are placed so that guardrail flags show on the page:
 - SALES_PUSH: revenue +15 % and churn +25 % on the total in May 2026;
 - SHALLOW_EMAIL: on channel email in October 2026 (the last complete month), first response
-  minutes fall by 40 % while the reopen rate rises by 30 %.
+  minutes fall by 40 % while the reopen rate rises by 60 % (from about 19 of 400 reopened to 34
+  of 440: about 1.7 standard errors, beyond sampling noise as the guardrail rule asks).
 HR has a department below 5 people (Ledelse, suppressed) and its complement (IT).
 """
 
@@ -141,7 +142,7 @@ def kpi_value_rows(catalog: Catalog, as_of: date = AS_OF) -> list[dict]:
                         reason = "group below 5" if name == "Ledelse" else "complementary suppression"
                     if month == SHALLOW_EMAIL[2] and name == "email":
                         value *= (
-                            0.6 if kpi.id == SHALLOW_EMAIL[0] else 1.3 if kpi.id == SHALLOW_EMAIL[1] else 1
+                            0.6 if kpi.id == SHALLOW_EMAIL[0] else 1.6 if kpi.id == SHALLOW_EMAIL[1] else 1
                         )
                     cells.append(((dimension, name), value, reason))
             for key, value, reason in cells:
@@ -187,8 +188,9 @@ def _fresh_raw_rows(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
         insert_raw(con, table.raw_table, [{first.name: evening if first.type == "ts" else evening.date()}])
 
 
-def make_synthetic_warehouse(path: Path, as_of: date = AS_OF) -> Path:
-    """The synthetic kpi_values and their scorecard models built, as the pipeline leaves them."""
+def make_synthetic_warehouse(path: Path, as_of: date = AS_OF, build: bool = True) -> Path:
+    """The synthetic kpi_values and (with `build`) their scorecard models built, as the pipeline
+    leaves them; without, the first build is the caller's (and so is the definition history)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog()
     with duckdb.connect(str(path)) as con:
@@ -205,5 +207,6 @@ def make_synthetic_warehouse(path: Path, as_of: date = AS_OF) -> Path:
             ],
         )
         _fresh_raw_rows(con, as_of)
-    build_scorecard(path)
+    if build:
+        build_scorecard(path)
     return path
