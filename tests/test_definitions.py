@@ -111,8 +111,8 @@ def test_a_table_no_kpi_reads_has_no_freshness_policy():
     assert _fail_hours(dg.AssetKey(["raw", "crm__salespeople"])) is None
 
 
-def test_the_scorecard_is_as_fresh_as_the_most_demanding_kpi():
-    assert _fail_hours(dg.AssetKey(["kpi_scorecard"])) == 36
+def test_the_published_files_are_as_fresh_as_the_most_demanding_kpi():
+    assert _fail_hours(dg.AssetKey(["published_kpis"])) == 36
 
 
 def test_function_marts_are_owned_by_the_owners_of_their_kpis():
@@ -130,7 +130,7 @@ def test_function_marts_are_owned_by_the_owners_of_their_kpis():
 def test_every_step_that_writes_the_warehouse_claims_the_duckdb_pool():
     graph = defs.resolve_asset_graph()
     writers = [dg.AssetKey(["raw", "helpdesk__tickets"]), dg.AssetKey(["kpi_catalog"])]
-    writers += [dg.AssetKey(["kpi_values"]), dg.AssetKey(["kpi_scorecard"])]
+    writers += [dg.AssetKey(["kpi_values"]), dg.AssetKey(["kpi_scorecard"]), dg.AssetKey(["published_kpis"])]
     for key in writers:
         assert graph.get(key).pools == {"duckdb_warehouse"}, key
 
@@ -171,3 +171,17 @@ def test_the_backfill_job_rebuilds_the_facts_and_what_is_built_on_them():
     assert {dg.AssetKey([name]) for name in FACTS} <= selected
     assert dg.AssetKey(["kpi_values"]) in selected
     assert dg.AssetKey(["raw", "helpdesk__tickets"]) not in selected
+
+
+def test_the_scorecard_models_are_built_after_the_kpi_values_checks_and_before_the_export():
+    graph = defs.resolve_asset_graph()
+    scorecard = graph.get(dg.AssetKey(["kpi_scorecard"]))
+    assert dg.AssetKey(["int_kpi_values_annotated"]) in scorecard.parent_keys
+    annotated = graph.get(dg.AssetKey(["int_kpi_values_annotated"]))
+    assert dg.AssetKey(["kpi_values"]) in annotated.parent_keys
+    assert dg.AssetKey(["kpi_data_quality"]) in annotated.parent_keys
+    quality = graph.get(dg.AssetKey(["kpi_data_quality"]))
+    assert dg.AssetKey(["quality", "kpi_data_quality"]) in quality.parent_keys
+    assert {dg.AssetKey(["kpi_scorecard"]), dg.AssetKey(["kpi_flags"])} <= set(
+        graph.get(dg.AssetKey(["published_kpis"])).parent_keys
+    )

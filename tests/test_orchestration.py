@@ -63,7 +63,7 @@ def test_a_dbt_failure_lists_the_failing_nodes_and_where_to_look():
 
 def test_a_blocked_publish_names_the_checks_and_says_make_check():
     message = blocked_publish_message({"source_quality_gate": ["ingest.no_rejected_files"]})
-    assert "kpi_scorecard is blocked" in message
+    assert "The scorecard models and the publish are blocked" in message
     assert "source_quality_gate (ingest.no_rejected_files)" in message
     assert "make check" in message
 
