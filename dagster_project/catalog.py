@@ -102,6 +102,9 @@ _KPI_KEYS = {
     "additive",
     "sources",
     "target",
+    # How the KPI appears in the MetricFlow semantic layer, or why it does not; read and checked
+    # by dagster_project/transform/semantic_layer.py, which generates the semantic YAML from it.
+    "semantic",
 }
 _TARGET_KEYS = {
     "constant": {"type", "value"},
