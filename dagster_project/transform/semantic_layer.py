@@ -16,7 +16,7 @@ import argparse
 import re
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,42 +109,45 @@ def load_semantic_kpis(catalog_path: Path = DEFAULT_CATALOG_PATH) -> list[Semant
     with Path(catalog_path).open(encoding="utf-8") as handle:
         entries = {entry["id"]: entry for entry in yaml.safe_load(handle)["kpis"]}
     kpis = [
-        _parse_semantic(
-            kpi.id, entries[kpi.id].get("semantic"), set(kpi.dimensions), kpi.definition_en or ""
-        )
+        _parse_semantic(kpi.id, entries[kpi.id].get("semantic"), set(kpi.dimensions), kpi.definition_en or "")
         for kpi in catalog.kpis
     ]
     known = {kpi.kpi_id for kpi in kpis if kpi.kind != "left_out"}
     for kpi in kpis:
         for used in kpi.derived_metrics:
             if used not in known:
-                raise CatalogError(f"{kpi.kpi_id}, field 'semantic.metrics': {used!r} is not a metric")
+                raise CatalogError(
+                    f"{DEFAULT_CATALOG_PATH.name}: KPI {kpi.kpi_id!r}, field 'semantic.metrics': "
+                    f"{used!r} is not a metric"
+                )
     return kpis
 
 
 def _parse_semantic(kpi_id: str, raw: Any, dimensions: set[str], definition: str) -> SemanticKpi:
-    where = f"{DEFAULT_CATALOG_PATH.name}: KPI {kpi_id!r}, field 'semantic'"
+    def where(path: str = "") -> str:
+        return f"{DEFAULT_CATALOG_PATH.name}: KPI {kpi_id!r}, field 'semantic{path}'"
+
     if not isinstance(raw, dict):
-        raise CatalogError(f"{where}: required, a mapping (a metric, or left_out with the reason)")
+        raise CatalogError(f"{where()}: required, a mapping (a metric, or left_out with the reason)")
     kinds = [kind for kind in ("left_out", "sum", "median", "derived", "numerator") if kind in raw]
     if len(kinds) != 1:
-        raise CatalogError(f"{where}: give exactly one of left_out, sum, median, derived, numerator")
+        raise CatalogError(f"{where()}: give exactly one of left_out, sum, median, derived, numerator")
     kind = "ratio" if kinds[0] == "numerator" else kinds[0]
     unknown = sorted(set(raw) - _SEMANTIC_KEYS[kind])
     if unknown:
-        raise CatalogError(f"{where}.{unknown[0]}: unknown field for a {kind} metric")
+        raise CatalogError(f"{where('.' + unknown[0])}: unknown field for a {kind} metric")
     if kind == "left_out":
         return SemanticKpi(kpi_id, kind, definition, left_out=" ".join(str(raw["left_out"]).split()))
     mapped = raw.get("dimensions")
     if not isinstance(mapped, dict) or set(mapped) != dimensions:
         raise CatalogError(
-            f"{where}.dimensions: must map exactly the KPI's dimensions {sorted(dimensions)} "
+            f"{where('.dimensions')}: must map exactly the KPI's dimensions {sorted(dimensions)} "
             "to group-by names"
         )
     for name, group_by in mapped.items():
         entity = str(group_by).split("__")[0]
         if "__" not in str(group_by) or entity not in {keys.entity for keys in MODELS.values()}:
-            raise CatalogError(f"{where}.dimensions.{name}: {group_by!r} is not entity__column")
+            raise CatalogError(f"{where('.dimensions.' + name)}: {group_by!r} is not entity__column")
     if kind == "derived":
         return SemanticKpi(
             kpi_id,
@@ -155,8 +158,10 @@ def _parse_semantic(kpi_id: str, raw: Any, dimensions: set[str], definition: str
             derived_metrics=tuple(raw.get("metrics") or ()),
         )
     roles = ("value",) if kind in ("sum", "median") else ("numerator", "denominator")
+    keys = {role: kind if role == "value" else role for role in roles}
     measures = {
-        role: _parse_measure(raw[kind if role == "value" else role], f"{where}.{role}") for role in roles
+        role: _parse_measure(raw[key], lambda sub, key=key: where(f".{key}{sub}"))
+        for role, key in keys.items()
     }
     return SemanticKpi(
         kpi_id,
@@ -168,11 +173,11 @@ def _parse_semantic(kpi_id: str, raw: Any, dimensions: set[str], definition: str
     )
 
 
-def _parse_measure(raw: Any, where: str) -> Measure:
+def _parse_measure(raw: Any, where: Callable[[str], str]) -> Measure:
     if not isinstance(raw, dict) or set(raw) != _MEASURE_KEYS:
-        raise CatalogError(f"{where}: must be {{model, time, expr}}")
+        raise CatalogError(f"{where('')}: must be {{model, time, expr}}")
     if raw["model"] not in MODELS:
-        raise CatalogError(f"{where}.model: {raw['model']!r} is not one of {', '.join(MODELS)}")
+        raise CatalogError(f"{where('.model')}: {raw['model']!r} is not one of {', '.join(MODELS)}")
     return Measure(str(raw["model"]), str(raw["time"]), str(raw["expr"]))
 
 
@@ -329,7 +334,11 @@ _HEADER = """\
 def render(kpis: list[SemanticKpi]) -> str:
     """The file's text: the header with the KPIs left out, then the YAML."""
     left_out = "".join(
-        "\n".join(textwrap.wrap(f"{kpi.kpi_id}: {kpi.left_out}", 96, initial_indent="#   ", subsequent_indent="#     "))
+        "\n".join(
+            textwrap.wrap(
+                f"{kpi.kpi_id}: {kpi.left_out}", 96, initial_indent="#   ", subsequent_indent="#     "
+            )
+        )
         + "\n"
         for kpi in kpis
         if kpi.kind == "left_out"
