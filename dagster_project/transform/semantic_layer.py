@@ -36,6 +36,9 @@ class ModelKeys:
     entity: str
     key_expr: str
     foreign: Mapping[str, str] = field(default_factory=dict)
+    # Boolean dimensions for the catalog's row filters (name → SQL). Not time dimensions: a
+    # filter on a time dimension is also applied to the time spine's days, which repeats rows.
+    flags: Mapping[str, str] = field(default_factory=dict)
 
 
 # The event-grain models the marts read. An entity is named after what one row is; a dimension
@@ -45,18 +48,30 @@ MODELS: dict[str, ModelKeys] = {
         "order_line", "order_id || '/' || line_number", {"order": "order_id"}
     ),
     "int_orders_with_revenue": ModelKeys("order", "order_id"),
-    "stg_crm__opportunities": ModelKeys("opportunity", "opportunity_id"),
+    "stg_crm__opportunities": ModelKeys(
+        "opportunity",
+        "opportunity_id",
+        flags={"has_quote": "quote_sent_at is not null", "is_closed": "closed_at is not null"},
+    ),
     "stg_marketing__leads": ModelKeys("lead", "lead_id", {"session": "session_id"}),
     "stg_web__sessions": ModelKeys("session", "session_id"),
     "stg_marketing__ad_spend": ModelKeys("ad_spend", "cast(spend_date as varchar) || '/' || campaign_id"),
     "int_customer_first_orders": ModelKeys("new_customer", "customer_id"),
     "stg_marketing__social_posts": ModelKeys("social_post", "post_id"),
-    "stg_hr__requisitions": ModelKeys("requisition", "requisition_id"),
+    "stg_hr__requisitions": ModelKeys(
+        "requisition", "requisition_id", flags={"is_filled": "filled_on is not null"}
+    ),
     "stg_mes__production_runs": ModelKeys("production_run", "run_id", {"machine": "machine_id"}),
     "stg_mes__machines": ModelKeys("machine", "machine_id"),
     "stg_mes__material_usage": ModelKeys("material_usage", "usage_id"),
-    "stg_helpdesk__tickets": ModelKeys("ticket", "ticket_id"),
-    "stg_helpdesk__csat_surveys": ModelKeys("csat_survey", "ticket_id", {"ticket": "ticket_id"}),
+    "stg_helpdesk__tickets": ModelKeys(
+        "ticket",
+        "ticket_id",
+        flags={"is_answered": "first_response_at is not null", "is_resolved": "resolved_at is not null"},
+    ),
+    "stg_helpdesk__csat_surveys": ModelKeys(
+        "csat_survey", "ticket_id", {"ticket": "ticket_id"}, flags={"is_answered": "responded_at is not null"}
+    ),
     "stg_helpdesk__nps_responses": ModelKeys("nps_response", "response_id"),
 }
 
@@ -68,8 +83,8 @@ _SEMANTIC_KEYS = {
     "derived": {"derived", "metrics", "dimensions"},
     "left_out": {"left_out"},
 }
-# `{{ Dimension('ticket__status') }}`, `{{ TimeDimension('ticket__resolved_on', 'day') }}`
-_FILTER_REFERENCE = re.compile(r"\b(Dimension|TimeDimension)\('([a-z_]+?)__([a-z_]+)'")
+# `{{ Dimension('ticket__is_resolved') }}`: a column, or a flag of MODELS, of the entity's model.
+_FILTER_REFERENCE = re.compile(r"\bDimension\('([a-z_]+?)__([a-z_]+)'\)")
 
 
 @dataclass(frozen=True)
@@ -163,12 +178,18 @@ def _parse_semantic(kpi_id: str, raw: Any, dimensions: set[str], definition: str
         role: _parse_measure(raw[key], lambda sub, key=key: where(f".{key}{sub}"))
         for role, key in keys.items()
     }
+    row_filter = " ".join(str(raw["filter"]).split()) if raw.get("filter") else None
+    if row_filter and "TimeDimension" in row_filter:
+        raise CatalogError(
+            f"{where('.filter')}: filter on a flag or column (Dimension), not a TimeDimension: "
+            "MetricFlow applies a time filter to the time spine's days too, which repeats rows"
+        )
     return SemanticKpi(
         kpi_id,
         kind,
         definition,
         measures=measures,
-        filter=" ".join(str(raw["filter"]).split()) if raw.get("filter") else None,
+        filter=row_filter,
         dimensions=mapped,
     )
 
@@ -224,8 +245,8 @@ def _semantic_models(kpis: list[SemanticKpi]) -> list[dict[str, Any]]:
         for group_by in kpi.dimensions.values():
             entity, column = group_by.split("__", 1)
             add(columns, by_entity[entity], column)
-        for function, entity, column in _FILTER_REFERENCE.findall(kpi.filter or ""):
-            add(time_columns if function == "TimeDimension" else columns, by_entity[entity], column)
+        for entity, column in _FILTER_REFERENCE.findall(kpi.filter or ""):
+            add(columns, by_entity[entity], column)
 
     documents = []
     for model, keys in MODELS.items():
@@ -239,7 +260,11 @@ def _semantic_models(kpis: list[SemanticKpi]) -> list[dict[str, Any]]:
         if time_columns[model]:
             document["defaults"] = {"agg_time_dimension": time_columns[model][0]}
         document["entities"] = entities
-        dimensions = [{"name": column, "type": "categorical"} for column in columns[model]]
+        dimensions = [
+            {"name": column, "type": "categorical"}
+            | ({"expr": keys.flags[column]} if column in keys.flags else {})
+            for column in columns[model]
+        ]
         dimensions += [
             {"name": column, "type": "time", "type_params": {"time_granularity": "day"}}
             for column in time_columns[model]
@@ -268,10 +293,11 @@ def _simple_metric(name: str, label: str, description: str, measure: str, kind: 
         "description": description,
         "type": "simple",
         "type_params": {
-            # Every period of the time spine gets a row, like kpi_values' totals: a sum over
-            # no rows is 0, a median over no rows has no value.
-            "measure": {"name": measure, "join_to_timespine": True}
-            | ({} if kind == "median" else {"fill_nulls_with": 0})
+            # A sum over no rows is 0 where another metric of the query has the row. Periods
+            # without rows are not joined to the time spine (join_to_timespine): MetricFlow
+            # 0.213 then repeats rows once per day of the period when it reads a ratio's
+            # numerator and denominator in one scan.
+            "measure": {"name": measure} | ({} if kind == "median" else {"fill_nulls_with": 0})
         },
     }
     if where:
