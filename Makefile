@@ -9,7 +9,8 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test check lint format ui bench demo-data clean bi-clients
+comma := ,
+.PHONY: help setup run test check lint format ui bench demo-data metrics clean bi-clients
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +55,13 @@ ui: setup ## Start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 
 bench: setup ## Benchmarks at scale 10: ingest, dbt overhead, validation share (tests/bench/run.py)
 	$(BIN)/python -m tests.bench.run
+
+# The semantic layer (dbt_models/models/semantic/) on KPI_WAREHOUSE_PATH: dbt parse refreshes the
+# semantic manifest mf reads (dbt_models/target/); without METRICS it lists the metrics.
+metrics: setup ## MetricFlow query: make metrics METRICS=sales_revenue GROUP_BY=metric_time__quarter [WHERE= MF_ARGS=]
+	$(BIN)/dbt parse --quiet --project-dir dbt_models --profiles-dir dbt_models
+	cd dbt_models && ../$(BIN)/mf $(if $(METRICS),query --metrics '$(METRICS)' \
+		$(if $(GROUP_BY),--group-by '$(GROUP_BY)') $(if $(WHERE),--where "$(WHERE)") --order '$(or $(ORDER),$(firstword $(subst $(comma), ,$(GROUP_BY))))' $(MF_ARGS),list metrics)
 
 demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)
 	$(BIN)/python -m dagster_project.demo_data --out "$${KPI_LANDING_DIR:-data/landing}" --scale $${SCALE:-1} --seed $${SEED:-42}

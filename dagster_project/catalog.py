@@ -111,6 +111,9 @@ _KPI_KEYS = {
     "provisional_days",
     "sample",
     "target",
+    # How the KPI appears in the MetricFlow semantic layer, or why it does not; read and checked
+    # by dagster_project/transform/semantic_layer.py, which generates the semantic YAML from it.
+    "semantic",
 }
 _TARGET_KEYS = {
     "constant": {"type", "value"},

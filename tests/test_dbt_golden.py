@@ -1,6 +1,6 @@
 """Golden values of the dbt KPI marts on a hand-made warehouse.
 
-One `dbt build` (models, data tests and unit tests) runs on the rows of
+One `dbt build` (models, data tests and unit tests; tests/conftest.py) runs on the rows of
 tests/dbt_fixtures/golden_rows.py with KPI_AS_OF=2024-04-10. Every expected number below is
 worked out by hand from shared/spec/kpis.md, with the arithmetic in a comment. Copenhagen is
 UTC+1 until 2024-03-31 02:00 local and UTC+2 from then on (the daylight saving change).
@@ -16,22 +16,13 @@ import duckdb
 import pytest
 
 from dagster_project.catalog import load_catalog
-from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
-from tests.dbt_fixtures.warehouse import new_warehouse, run_dbt
 
 Key = tuple[str, str, date, str, str]
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work_dir = tmp_path_factory.mktemp("dbt_golden")
-    path = work_dir / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
-    result = run_dbt(["build"], path, AS_OF, work_dir)
-    assert result.returncode == 0, result.stdout[-8000:]
-    return path
+def warehouse(golden_warehouse) -> Path:
+    return golden_warehouse.path
 
 
 @pytest.fixture(scope="module")
