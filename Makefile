@@ -28,6 +28,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster_project/dagster.yaml
 setup: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml ## Create .venv and install the project
 
 run: setup ## Generate demo data if landing is empty, materialize every asset, print a summary
+	@landing="$${KPI_LANDING_DIR:-data/landing}"; \
+	if [ -z "$$(find "$$landing" -type f 2>/dev/null | head -n 1)" ]; then \
+		echo "Landing folder $$landing is empty: writing demo data (scale 1) with tools/demo_data ..."; \
+		$(BIN)/python -m tools.demo_data --out "$$landing" --scale 1 --seed 42 --quiet; \
+	fi
 	$(BIN)/python -m dagster_project.run
 
 test: setup ## Run the whole test suite
@@ -64,7 +69,7 @@ metrics: setup ## MetricFlow query: make metrics METRICS=sales_revenue GROUP_BY=
 		$(if $(GROUP_BY),--group-by '$(GROUP_BY)') $(if $(WHERE),--where "$(WHERE)") --order '$(or $(ORDER),$(firstword $(subst $(comma), ,$(GROUP_BY))))' $(MF_ARGS),list metrics)
 
 demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)
-	$(BIN)/python -m dagster_project.demo_data --out "$${KPI_LANDING_DIR:-data/landing}" --scale $${SCALE:-1} --seed $${SEED:-42}
+	$(BIN)/python -m tools.demo_data --out "$${KPI_LANDING_DIR:-data/landing}" --scale $${SCALE:-1} --seed $${SEED:-42}
 
 clean: ## Remove generated data and the Dagster home (keeps .venv)
 	rm -rf data/landing data/warehouse data/published data/quality data/bench $(DAGSTER_HOME)

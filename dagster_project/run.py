@@ -1,4 +1,4 @@
-"""`make run`: demo data if the landing folder is empty, then every asset, then a summary.
+"""`make run`: every asset, then a summary (the Makefile writes demo data first into an empty landing).
 
     python -m dagster_project.run                      # the full refresh (make run)
     python -m dagster_project.run --job daily
@@ -55,13 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     landing = settings.landing_dir()
     if _landing_is_empty():
-        from dagster_project.demo_data import generate
-
-        print(f"Landing folder {landing} is empty: generating demo data (scale 1) ...", flush=True)
-        generate(landing, progress=_say_in_place)
-        print(flush=True)
+        print(f"Landing folder {landing} is empty: nothing to ingest (make demo-data writes demo files).")
     else:
-        print(f"Using the files already in {landing}", flush=True)
+        print(f"Using the files in {landing}", flush=True)
 
     from dagster_project.definitions import defs
     from dagster_project.progress import execute_with_progress
@@ -82,14 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{'Succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s; log: {log_path}"
     )
     return 0 if result.success else 1
-
-
-def _say_in_place(line: str) -> None:
-    """Demo data's progress on one line that rewrites itself on a terminal, a line each elsewhere."""
-    if sys.stdout.isatty():
-        print(f"\r  {line:<70}", end="", flush=True)
-    else:
-        print(f"  {line}", flush=True)
 
 
 def _print_summary() -> None:

@@ -50,7 +50,7 @@ def _assert_same_kpi_values(rows: list[tuple], expected: list[tuple]) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from dagster_project.demo_data import generate
+    from tools.demo_data import generate
 
     root = tmp_path_factory.mktemp("backfill")
     generate(root / "landing", seed=7, start=date(2026, 6, 1), end=date.fromisoformat(AS_OF), scale=0.05)

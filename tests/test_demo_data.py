@@ -12,12 +12,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.demo_data import GenerationSummary, generate
-from dagster_project.demo_data.__main__ import main
-from dagster_project.demo_data.badrows import candidate_kinds
-from dagster_project.demo_data.scenarios import scenarios_for
-from dagster_project.demo_data.timeutil import month_starts
 from dagster_project.ingest.contract import TABLES, TABLES_BY_KEY, Table
+from tools.demo_data import GenerationSummary, generate
+from tools.demo_data.__main__ import main
+from tools.demo_data.badrows import candidate_kinds
+from tools.demo_data.scenarios import scenarios_for
+from tools.demo_data.timeutil import month_starts
 
 START, END = date(2025, 1, 1), date(2025, 9, 30)  # nine months: long enough for updates
 SMALL = 0.05

@@ -2,9 +2,9 @@
 
 Six months of the demo company at a fifth of its size: generated, ingested with the ingest
 loader, transformed by `dbt run`, then checked by every suite. The demo data carries deliberate
-bad rows and orphan foreign keys (dagster_project/demo_data/badrows.py), and a production push
+bad rows and orphan foreign keys (tools/demo_data/badrows.py), and a production push
 on one line that runs it faster than its products' ideal cycle times on some days (OEE
-performance above 1, dagster_project/demo_data/mes.py): those three warnings are expected and
+performance above 1, tools/demo_data/mes.py): those three warnings are expected and
 nothing else.
 """
 
@@ -17,13 +17,13 @@ import duckdb
 import pytest
 
 from dagster_project.catalog import definition_version, load_catalog, write_catalog_tables
-from dagster_project.demo_data import generate
 from dagster_project.ingest.contract import TABLES
 from dagster_project.ingest.loader import TableLoader
 from dagster_project.ingest.raw_schema import create_raw_tables
 from expectations.report import QualityReport
 from expectations.runner import run_suites
 from tests.dbt_fixtures.warehouse import run_dbt
+from tools.demo_data import generate
 
 AS_OF = date(2026, 11, 26)
 EXPECTED_DEMO_WARNINGS = {

@@ -72,7 +72,7 @@ def test_a_blocked_publish_names_the_checks_and_says_make_check():
 def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from datetime import date
 
-    from dagster_project.demo_data import generate
+    from tools.demo_data import generate
 
     root = tmp_path_factory.mktemp("orchestration")
     generate(root / "landing", seed=42, start=date(2026, 6, 1), end=date.fromisoformat(AS_OF), scale=0.05)

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from dagster_project.demo_data.scenarios import Scenario
 from dagster_project.publish.commentary import guardrail_message
-from dagster_project.publish.evaluation import evaluate_flags, format_report
 from tests.publish_fixtures import make_warehouse, publish_fixture, rebuild_and_publish, value_row
+from tools.demo_data.scenarios import Scenario
+from tools.flag_evaluation import evaluate_flags, format_report
 
 CPH = ZoneInfo("Europe/Copenhagen")
 AS_OF = date(2026, 12, 10)

@@ -43,7 +43,7 @@ AS_OF = date(2026, 11, 26)
 def _landing(scale: float) -> Path:
     landing = BENCH_DIR / f"landing_scale_{scale:g}"
     if not (landing / ".complete").exists():
-        from dagster_project.demo_data import generate
+        from tools.demo_data import generate
 
         shutil.rmtree(landing, ignore_errors=True)
         print(f"Generating demo data at scale {scale:g} into {landing} ...", flush=True)
@@ -173,7 +173,7 @@ def _add_one_day_of_files(landing: Path, day: date, scale: float) -> int:
     The generator restarts its ids for a new window, so some keys repeat older ones: the warehouse
     treats them as updates, which costs the incremental models the same as new keys.
     """
-    from dagster_project.demo_data import generate
+    from tools.demo_data import generate
 
     day_dir = BENCH_DIR / "one_day"
     generate(day_dir, seed=43, start=day, end=day, scale=scale)

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from dagster_project.demo_data.frame import Frame, concat, n_rows, take
+from tools.demo_data.frame import Frame, concat, n_rows, take
 
 
 def emission_months(appear: np.ndarray, events: list[np.ndarray], n_months: int) -> list[np.ndarray]:

@@ -7,13 +7,13 @@ from datetime import date
 
 import numpy as np
 
-from dagster_project.demo_data.frame import Frame
-from dagster_project.demo_data.rand import rng_for
-from dagster_project.demo_data.scenarios import Scenario, by_id
-from dagster_project.demo_data.styles import style_for
-from dagster_project.demo_data.timeutil import Window, at_local, weekday
-from dagster_project.demo_data.writer import Sink
 from dagster_project.ingest.contract import TABLES_BY_KEY
+from tools.demo_data.frame import Frame
+from tools.demo_data.rand import rng_for
+from tools.demo_data.scenarios import Scenario, by_id
+from tools.demo_data.styles import style_for
+from tools.demo_data.timeutil import Window, at_local, weekday
+from tools.demo_data.writer import Sink
 
 REGIONS = ("Hovedstaden", "Midtjylland", "Syddanmark", "Sjælland", "Nordjylland")
 REGION_WEIGHTS = np.array([0.34, 0.24, 0.21, 0.11, 0.10])

@@ -1,8 +1,8 @@
 """How well the flags find the injected demo scenarios, and how often they fire elsewhere.
 
-    python -m dagster_project.publish.evaluation [path/to/kpis.duckdb]
+    python -m tools.flag_evaluation [path/to/kpis.duckdb]
 
-Reads a published kpis.duckdb and the scenarios of `dagster_project.demo_data.scenarios` (for the
+Reads a published kpis.duckdb and the scenarios of `tools.demo_data.scenarios` (for the
 demo generator's window: by default 24 months ending the day before the as-of date; --start and
 --end override it), and reports:
 
@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         "--end", type=date.fromisoformat, help="last day of the demo data (default: the day before as-of)"
     )
     args = parser.parse_args(argv)
-    from dagster_project.demo_data.generator import default_window
-    from dagster_project.demo_data.scenarios import scenarios_for
+    from tools.demo_data.generator import default_window
+    from tools.demo_data.scenarios import scenarios_for
 
     with duckdb.connect(str(args.database), read_only=True) as con:
         as_of = con.execute("select as_of from publish_info").fetchone()[0]

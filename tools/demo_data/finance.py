@@ -6,11 +6,11 @@ from datetime import date
 
 import numpy as np
 
-from dagster_project.demo_data.crm import REGIONS, SalesBook
-from dagster_project.demo_data.frame import Frame, cats
-from dagster_project.demo_data.model import Context
-from dagster_project.demo_data.styles import style_for
-from dagster_project.demo_data.timeutil import add_months, day_number
+from tools.demo_data.crm import REGIONS, SalesBook
+from tools.demo_data.frame import Frame, cats
+from tools.demo_data.model import Context
+from tools.demo_data.styles import style_for
+from tools.demo_data.timeutil import add_months, day_number
 
 BUDGET_AMBITION = 0.03  # budgets sit a little above what the business then does
 NEXT_YEAR_UPLIFT = 1.08

@@ -1,4 +1,4 @@
-"""`python -m dagster_project.demo_data --out data/landing --seed 42 --scale 1`."""
+"""`python -m tools.demo_data --out data/landing --seed 42 --scale 1`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from dagster_project.demo_data.generator import GenerationSummary, generate
+from tools.demo_data.generator import GenerationSummary, generate
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m dagster_project.demo_data",
+        prog="python -m tools.demo_data",
         description="Write demo extracts of every data-contract table into a landing folder.",
     )
     parser.add_argument("--out", type=Path, default=Path("data/landing"), help="landing root")
@@ -25,6 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="do not empty the contract's table folders first",
     )
+    parser.add_argument("--quiet", action="store_true", help="one line at the end instead of the report")
     return parser.parse_args(argv)
 
 
@@ -61,9 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         end=args.end,
         scale=args.scale,
         replace=not args.keep_existing,
-        progress=lambda line: print(line, flush=True),
+        progress=None if args.quiet else lambda line: print(line, flush=True),
     )
-    print(report(summary))
+    if args.quiet:
+        print(f"  {summary.total_rows:,} rows in {summary.total_files} files written to {args.out}")
+    else:
+        print(report(summary))
     return 0
 
 

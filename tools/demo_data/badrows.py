@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dagster_project.demo_data.frame import Cats, Frame, copy, raw
-from dagster_project.demo_data.timeutil import DAY_MS, HOUR_MS, NULL, local_day
 from dagster_project.ingest.contract import Column, Table
+from tools.demo_data.frame import Cats, Frame, copy, raw
+from tools.demo_data.timeutil import DAY_MS, HOUR_MS, NULL, local_day
 
 BAD_ROW_SHARE = 0.001
 FUTURE_DAYS = 30  # past any as-of allowance of a day; see README

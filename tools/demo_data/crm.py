@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dagster_project.demo_data.frame import Frame, cats, concat, ids, n_rows, take
-from dagster_project.demo_data.lifecycle import Updates
-from dagster_project.demo_data.model import (
+from tools.demo_data.frame import Frame, cats, concat, ids, n_rows, take
+from tools.demo_data.lifecycle import Updates
+from tools.demo_data.model import (
     B2B_WEEKDAY,
     REGION_WEIGHTS,
     REGIONS,
@@ -22,9 +22,9 @@ from dagster_project.demo_data.model import (
     office_time_ms,
     sample_days,
 )
-from dagster_project.demo_data.rand import choice, choice_by_group, pick_per_group, rank_within
-from dagster_project.demo_data.scenarios import DELIVERY_REGION, SALES_PUSH_REGION
-from dagster_project.demo_data.timeutil import (
+from tools.demo_data.rand import choice, choice_by_group, pick_per_group, rank_within
+from tools.demo_data.scenarios import DELIVERY_REGION, SALES_PUSH_REGION
+from tools.demo_data.timeutil import (
     DAY_MS,
     HOUR_MS,
     NULL,

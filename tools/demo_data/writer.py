@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dagster_project.demo_data.badrows import BadRowInjector
-from dagster_project.demo_data.frame import Frame, n_rows, take, to_arrow, to_text
-from dagster_project.demo_data.rand import rng_for
 from dagster_project.ingest.contract import TABLES_BY_KEY, Table
+from tools.demo_data.badrows import BadRowInjector
+from tools.demo_data.frame import Frame, n_rows, take, to_arrow, to_text
+from tools.demo_data.rand import rng_for
 
 MAX_ROWS_PER_FILE = 400_000
 BOM = b"\xef\xbb\xbf"

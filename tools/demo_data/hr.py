@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dagster_project.demo_data.frame import Frame, cats, ids, take
-from dagster_project.demo_data.lifecycle import emission_months
-from dagster_project.demo_data.model import Context, enum_code, enum_labels
-from dagster_project.demo_data.rand import choice, exact_share
-from dagster_project.demo_data.scenarios import HIRING_DEPARTMENT
-from dagster_project.demo_data.timeutil import NULL, add_months, day_number, weekday
+from tools.demo_data.frame import Frame, cats, ids, take
+from tools.demo_data.lifecycle import emission_months
+from tools.demo_data.model import Context, enum_code, enum_labels
+from tools.demo_data.rand import choice, exact_share
+from tools.demo_data.scenarios import HIRING_DEPARTMENT
+from tools.demo_data.timeutil import NULL, add_months, day_number, weekday
 
 DEPARTMENTS = ("Produktion", "Salg", "Kundeservice", "Marketing", "IT", "Økonomi", "HR", "Ledelse", "Jura")
 _SIZE = np.array([165, 35, 32, 14, 22, 15, 9, 4, 3])

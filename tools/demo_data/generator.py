@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dagster_project.demo_data import crm, finance, helpdesk, hr, marketing, mes
-from dagster_project.demo_data.badrows import BadRowInjector
-from dagster_project.demo_data.frame import concat
-from dagster_project.demo_data.lifecycle import Updates
-from dagster_project.demo_data.model import Context
-from dagster_project.demo_data.scenarios import Scenario, scenarios_for
-from dagster_project.demo_data.timeutil import Window, add_months
-from dagster_project.demo_data.writer import FileRecord, Sink
 from dagster_project.ingest.contract import TABLES
+from tools.demo_data import crm, finance, helpdesk, hr, marketing, mes
+from tools.demo_data.badrows import BadRowInjector
+from tools.demo_data.frame import concat
+from tools.demo_data.lifecycle import Updates
+from tools.demo_data.model import Context
+from tools.demo_data.scenarios import Scenario, scenarios_for
+from tools.demo_data.timeutil import Window, add_months
+from tools.demo_data.writer import FileRecord, Sink
 
 DEFAULT_MONTHS = 24
 

@@ -7,9 +7,9 @@ exercised without any file being rejected.
 
 from __future__ import annotations
 
-from dagster_project.demo_data.rand import rng_for
-from dagster_project.demo_data.writer import FileStyle
 from dagster_project.ingest.contract import TABLES_BY_KEY
+from tools.demo_data.rand import rng_for
+from tools.demo_data.writer import FileStyle
 
 # Timestamp style per source system; the helpdesk system is upgraded mid-window.
 _SOURCE_TS = {

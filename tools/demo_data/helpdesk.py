@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dagster_project.demo_data.crm import CUSTOMER_PREFIX, CUSTOMER_WIDTH, ORPHAN_BASE, Customers
-from dagster_project.demo_data.frame import Frame, cats, concat, ids, n_rows
-from dagster_project.demo_data.lifecycle import Updates
-from dagster_project.demo_data.model import (
+from tools.demo_data.crm import CUSTOMER_PREFIX, CUSTOMER_WIDTH, ORPHAN_BASE, Customers
+from tools.demo_data.frame import Frame, cats, concat, ids, n_rows
+from tools.demo_data.lifecycle import Updates
+from tools.demo_data.model import (
     B2B_WEEKDAY,
     SERVICE_SEASON,
     WEB_WEEKDAY,
@@ -20,9 +20,9 @@ from dagster_project.demo_data.model import (
     office_time_ms,
     sample_days,
 )
-from dagster_project.demo_data.rand import choice, exact_share
-from dagster_project.demo_data.scenarios import SHALLOW_CHANNEL, SPLIT_CHANNEL
-from dagster_project.demo_data.timeutil import DAY_MS, HOUR_MS, MINUTE_MS, NULL, at_local
+from tools.demo_data.rand import choice, exact_share
+from tools.demo_data.scenarios import SHALLOW_CHANNEL, SPLIT_CHANNEL
+from tools.demo_data.timeutil import DAY_MS, HOUR_MS, MINUTE_MS, NULL, at_local
 
 CHANNELS = enum_labels("helpdesk.tickets", "channel")
 PHONE, EMAIL, CHAT = (CHANNELS.index(c) for c in ("phone", "email", "chat"))

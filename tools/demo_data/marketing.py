@@ -8,10 +8,10 @@ from datetime import date
 
 import numpy as np
 
-from dagster_project.demo_data.crm import CATEGORIES, CUSTOMER_PREFIX, CUSTOMER_WIDTH, ORPHAN_BASE
-from dagster_project.demo_data.frame import Frame, cats, concat, ids, n_rows, take
-from dagster_project.demo_data.lifecycle import Updates, emission_months
-from dagster_project.demo_data.model import (
+from tools.demo_data.crm import CATEGORIES, CUSTOMER_PREFIX, CUSTOMER_WIDTH, ORPHAN_BASE
+from tools.demo_data.frame import Frame, cats, concat, ids, n_rows, take
+from tools.demo_data.lifecycle import Updates, emission_months
+from tools.demo_data.model import (
     WEB_SEASON,
     WEB_WEEKDAY,
     Context,
@@ -20,9 +20,9 @@ from dagster_project.demo_data.model import (
     office_time_ms,
     sample_days,
 )
-from dagster_project.demo_data.rand import choice, exact_share
-from dagster_project.demo_data.scenarios import LEAD_CAMPAIGN_ID
-from dagster_project.demo_data.timeutil import DAY_MS, NULL, at_local, day_number, weekday
+from tools.demo_data.rand import choice, exact_share
+from tools.demo_data.scenarios import LEAD_CAMPAIGN_ID
+from tools.demo_data.timeutil import DAY_MS, NULL, at_local, day_number, weekday
 
 # --- campaigns -----------------------------------------------------------------
 

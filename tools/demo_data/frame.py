@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dagster_project.demo_data.timeutil import NULL, unambiguous, utc_offset_ms
+from tools.demo_data.timeutil import NULL, unambiguous, utc_offset_ms
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dagster_project.demo_data.crm import MANUFACTURED, Products
-from dagster_project.demo_data.frame import Frame, cats, ids, take
-from dagster_project.demo_data.model import Context
-from dagster_project.demo_data.rand import choice
-from dagster_project.demo_data.scenarios import PRODUCTION_LINE
-from dagster_project.demo_data.timeutil import from_day_number, weekday
+from tools.demo_data.crm import MANUFACTURED, Products
+from tools.demo_data.frame import Frame, cats, ids, take
+from tools.demo_data.model import Context
+from tools.demo_data.rand import choice
+from tools.demo_data.scenarios import PRODUCTION_LINE
+from tools.demo_data.timeutil import from_day_number, weekday
 
 LINES = ("L01", "L02", "L03", "L04", "L05", "L06")
 SITES = ("Vejle", "Herning")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from dagster_project.demo_data.timeutil import month_starts
+from tools.demo_data.timeutil import month_starts
 
 SALES_PUSH_REGION = "Hovedstaden"
 DELIVERY_REGION = "Syddanmark"
