@@ -1,0 +1,157 @@
+"""One full run of the pipeline on a landing folder, measured from outside.
+
+    python -m tests.bench.full_run LANDING --as-of 2026-07-15 [--reference]
+
+Runs `python -m dagster_project.run` (the full_refresh job: empty warehouse, every file
+ingested, every model built, every check, the export) in a fresh working folder, samples the
+resident memory of its whole process tree (the sum over every process, every 0.2 s), and reads
+each step's time from the Dagster instance. With --reference it first runs the yardstick
+(`../shared/bench/reference.py`) on the same folder and as-of date, so the ratio compares the
+two in turn on the same machine. Prints a table and writes data/bench/full_run.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from dagster_project.settings import PROJECT_ROOT
+
+BENCH_DIR = PROJECT_ROOT / "data" / "bench"
+REFERENCE = PROJECT_ROOT.parent / "shared" / "bench" / "reference.py"
+
+
+def _tree_rss_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            statm = (entry / "statm").read_text().split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
+    total, frontier = 0, [root]
+    while frontier:
+        pid = frontier.pop()
+        total += rss.get(pid, 0)
+        frontier += children.get(pid, [])
+    return total
+
+
+def measured(command: list[str], env: dict[str, str], cwd: Path) -> dict:
+    """Wall and CPU seconds and the process tree's peak resident memory of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    with (cwd / "output.log").open("w") as log:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        peak = 0
+
+        def sample() -> None:
+            nonlocal peak
+            while process.poll() is None:
+                peak = max(peak, _tree_rss_bytes(process.pid))
+                time.sleep(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = process.wait()
+        sampler.join()
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "exit_code": code,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "peak_gib": round(peak / 2**30, 2),
+    }
+
+
+def _step_seconds(dagster_home: Path) -> dict[str, float]:
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    instance = dg.DagsterInstance.get()
+    (run,) = instance.get_runs(limit=1)
+    return {
+        stats.step_key: round(stats.end_time - stats.start_time, 1)
+        for stats in instance.get_run_step_stats(run.run_id)
+        if stats.end_time and stats.start_time
+    }
+
+
+def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_ROOT) -> dict:
+    """The full run of the project in `project` (another checkout, to compare with an older one)."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "dagster_home").mkdir(parents=True)
+    shutil.copy(project / "dagster_project" / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
+    env = {
+        **os.environ,
+        "KPI_LANDING_DIR": str(landing),
+        "KPI_WAREHOUSE_PATH": str(work / "kpi.duckdb"),
+        "KPI_PUBLISH_DIR": str(work / "published"),
+        "KPI_QUALITY_DIR": str(work / "quality"),
+        "KPI_AS_OF": as_of,
+        "DAGSTER_HOME": str(work / "dagster_home"),
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    result = measured([sys.executable, "-m", "dagster_project.run"], env, project)
+    result["steps"] = _step_seconds(work / "dagster_home")
+    return result
+
+
+def run_reference(landing: Path, as_of: str, work: Path) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / "reference.duckdb"
+    out.unlink(missing_ok=True)
+    command = [sys.executable, str(REFERENCE), str(landing), "--as-of", as_of, "--out", str(out)]
+    return measured(command, dict(os.environ), work)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("landing", type=Path)
+    parser.add_argument("--as-of", required=True)
+    parser.add_argument("--reference", action="store_true", help="run the yardstick first, in turn")
+    parser.add_argument("--project", type=Path, default=PROJECT_ROOT, help="checkout to run (default this)")
+    args = parser.parse_args(argv)
+    results: dict = {}
+    if args.reference:
+        results["reference"] = run_reference(args.landing, args.as_of, BENCH_DIR / "reference")
+        print(f"reference: {results['reference']}", flush=True)
+    pipeline = run_pipeline(args.landing, args.as_of, BENCH_DIR / "full_run", args.project.resolve())
+    results["pipeline"] = pipeline
+    steps = pipeline["steps"]
+    print(
+        f"pipeline: wall {pipeline['wall_s']} s, CPU {pipeline['cpu_s']} s, peak {pipeline['peak_gib']} GiB, "
+        f"exit {pipeline['exit_code']}"
+    )
+    for step, seconds in sorted(steps.items(), key=lambda item: -item[1])[:12]:
+        print(f"  {step:<55} {seconds:>7.1f} s  {seconds / pipeline['wall_s']:>6.1%}")
+    if args.reference:
+        print(
+            f"ratio wall {pipeline['wall_s'] / results['reference']['wall_s']:.1f}x, "
+            f"CPU {pipeline['cpu_s'] / results['reference']['cpu_s']:.1f}x"
+        )
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "full_run.json").write_text(json.dumps(results, indent=2))
+    return 0 if pipeline["exit_code"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
