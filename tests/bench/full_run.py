@@ -56,14 +56,13 @@ def measured(command: list[str], env: dict[str, str], cwd: Path) -> dict:
     """Wall and CPU seconds and the process tree's peak resident memory of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
+    samples: list[tuple[float, int]] = []  # (unix time, bytes)
     with (cwd / "output.log").open("w") as log:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        peak = 0
 
         def sample() -> None:
-            nonlocal peak
             while process.poll() is None:
-                peak = max(peak, _tree_rss_bytes(process.pid))
+                samples.append((time.time(), _tree_rss_bytes(process.pid)))
                 time.sleep(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -73,25 +72,33 @@ def measured(command: list[str], env: dict[str, str], cwd: Path) -> dict:
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak = max((rss for _, rss in samples), default=0)
     return {
         "exit_code": code,
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "peak_gib": round(peak / 2**30, 2),
+        "samples": samples,
     }
 
 
-def _step_seconds(dagster_home: Path) -> dict[str, float]:
+def _steps(dagster_home: Path, samples: list[tuple[float, int]]) -> dict[str, dict[str, float]]:
+    """Each step's seconds and the process tree's peak memory while it ran (GiB)."""
     import dagster as dg
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     instance = dg.DagsterInstance.get()
     (run,) = instance.get_runs(limit=1)
-    return {
-        stats.step_key: round(stats.end_time - stats.start_time, 1)
-        for stats in instance.get_run_step_stats(run.run_id)
-        if stats.end_time and stats.start_time
-    }
+    steps = {}
+    for stats in instance.get_run_step_stats(run.run_id):
+        if not (stats.end_time and stats.start_time):
+            continue
+        during = [rss for at, rss in samples if stats.start_time <= at <= stats.end_time]
+        steps[stats.step_key] = {
+            "seconds": round(stats.end_time - stats.start_time, 1),
+            "peak_gib": round(max(during, default=0) / 2**30, 2),
+        }
+    return steps
 
 
 def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_ROOT) -> dict:
@@ -111,7 +118,7 @@ def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_
         "GX_ANALYTICS_ENABLED": "false",
     }
     result = measured([sys.executable, "-m", "dagster_project.run"], env, project)
-    result["steps"] = _step_seconds(work / "dagster_home")
+    result["steps"] = _steps(work / "dagster_home", result.pop("samples"))
     return result
 
 
@@ -120,7 +127,9 @@ def run_reference(landing: Path, as_of: str, work: Path) -> dict:
     out = work / "reference.duckdb"
     out.unlink(missing_ok=True)
     command = [sys.executable, str(REFERENCE), str(landing), "--as-of", as_of, "--out", str(out)]
-    return measured(command, dict(os.environ), work)
+    result = measured(command, dict(os.environ), work)
+    del result["samples"]
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         f"pipeline: wall {pipeline['wall_s']} s, CPU {pipeline['cpu_s']} s, peak {pipeline['peak_gib']} GiB, "
         f"exit {pipeline['exit_code']}"
     )
-    for step, seconds in sorted(steps.items(), key=lambda item: -item[1])[:12]:
-        print(f"  {step:<55} {seconds:>7.1f} s  {seconds / pipeline['wall_s']:>6.1%}")
+    for step, figures in sorted(steps.items(), key=lambda item: -item[1]["seconds"])[:12]:
+        share = figures["seconds"] / pipeline["wall_s"]
+        print(
+            f"  {step:<55} {figures['seconds']:>7.1f} s {share:>6.1%}  peak {figures['peak_gib']:>5.2f} GiB"
+        )
     if args.reference:
         print(
             f"ratio wall {pipeline['wall_s'] / results['reference']['wall_s']:.1f}x, "
