@@ -52,8 +52,10 @@ def test_a_source_is_as_fresh_as_the_most_demanding_kpi_that_reads_it():
 
 def test_the_event_columns_kpi_freshness_reads_are_the_contracts():
     # The macro's dict literal, read as data: the same tables and event columns as contract.py.
-    text = (STAGING.parents[1] / "macros" / "source_event_columns.sql").read_text()
-    literal = text[text.index("return(") + len("return(") : text.rindex(") }}")]
+    text = (STAGING.parents[1] / "macros" / "source_event_times.sql").read_text()
+    literal = text[
+        text.index("set tables = ") + len("set tables = ") : text.index(" -%}", text.index("set tables = "))
+    ]
     declared = ast.literal_eval(literal)
     expected = {
         table.key: {

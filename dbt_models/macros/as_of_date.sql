@@ -26,5 +26,5 @@
         date of today).
     -#}
     {%- set pinned = (var('kpi_computed_at', '') or '') | string | trim -%}
-    cast('{{ pinned or run_started_at.isoformat() }}' as timestamptz)
+    cast('{{ pinned or run_started_at }}' as timestamptz)
 {%- endmacro %}

@@ -30,25 +30,25 @@ current_versions as (
 ),
 
 {% if is_incremental() -%}
-latest_recorded as (
+    latest_recorded as (
 
-    select
-        kpi_id,
-        definition_version
-    from {{ this }}
-    qualify row_number() over (partition by kpi_id order by first_computed_at desc) = 1
+        select
+            kpi_id,
+            definition_version
+        from {{ this }}
+        qualify row_number() over (partition by kpi_id order by first_computed_at desc) = 1
 
-),
+    ),
 
-new_versions as (
+    new_versions as (
 
-    select current_versions.*
-    from current_versions
-    left join latest_recorded
-        on current_versions.kpi_id = latest_recorded.kpi_id
-    where latest_recorded.definition_version is distinct from current_versions.definition_version
+        select current_versions.*
+        from current_versions
+        left join latest_recorded
+            on current_versions.kpi_id = latest_recorded.kpi_id
+        where latest_recorded.definition_version is distinct from current_versions.definition_version
 
-),
+    ),
 {%- else -%}
 new_versions as (
 

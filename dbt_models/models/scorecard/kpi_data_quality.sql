@@ -19,11 +19,11 @@ kpis as (
 verdicts as (
 
     {% if verdicts_exist -%}
-    select
-        kpi_id,
-        data_quality_status,
-        nullif(message, '') as message
-    from {{ verdicts }}
+        select
+            kpi_id,
+            data_quality_status,
+            nullif(message, '') as message
+        from {{ verdicts }}
     {%- else -%}
     select
         cast(null as varchar) as kpi_id,
@@ -50,7 +50,7 @@ per_kpi as (
     select
         kpi_id,
         max(severity_rank) as worst_rank,
-        string_agg(message, ' | ' order by severity_rank desc, message) as data_quality_notes
+        string_agg(message, ' | ' order by severity_rank desc, message asc) as data_quality_notes
     from ranked
     group by kpi_id
 

@@ -139,48 +139,32 @@ guardrail_hits as (
 ),
 
 -- A hit flags both rows: the headline's (related to the guardrail) and the guardrail's.
+{%- set hit_columns = [
+    'grain', 'period_start', 'dimension_name', 'dimension_value',
+    'headline_kpi_id', 'headline_name_da', 'headline_name_en', 'headline_unit', 'headline_value',
+    'headline_previous_value', 'headline_change',
+    'guardrail_kpi_id', 'guardrail_name_da', 'guardrail_name_en', 'guardrail_unit', 'guardrail_value',
+    'guardrail_previous_value', 'guardrail_change',
+    'threshold_pct', 'meaning_da', 'meaning_en', 'is_complete_period',
+    'headline_is_provisional', 'guardrail_is_provisional',
+] %}
 guardrail_flags as (
 
-    select
-        flagged.kpi_id,
-        guardrail_hits.grain,
-        guardrail_hits.period_start,
-        guardrail_hits.dimension_name,
-        guardrail_hits.dimension_value,
-        'guardrail' as flag_id,
-        'warning' as severity,
-        flagged.related_kpi_id,
-        1 as check_order,
-        guardrail_hits.headline_kpi_id,
-        guardrail_hits.headline_name_da,
-        guardrail_hits.headline_name_en,
-        guardrail_hits.headline_unit,
-        guardrail_hits.headline_value,
-        guardrail_hits.headline_previous_value,
-        guardrail_hits.headline_change,
-        guardrail_hits.guardrail_kpi_id,
-        guardrail_hits.guardrail_name_da,
-        guardrail_hits.guardrail_name_en,
-        guardrail_hits.guardrail_unit,
-        guardrail_hits.guardrail_value,
-        guardrail_hits.guardrail_previous_value,
-        guardrail_hits.guardrail_change,
-        guardrail_hits.threshold_pct,
-        guardrail_hits.meaning_da,
-        guardrail_hits.meaning_en,
-        guardrail_hits.is_complete_period,
-        guardrail_hits.headline_is_provisional,
-        guardrail_hits.guardrail_is_provisional
-    from guardrail_hits
-    cross join lateral (
+    {% for flagged, related in [('headline', 'guardrail'), ('guardrail', 'headline')] -%}
         select
-            guardrail_hits.headline_kpi_id as kpi_id,
-            guardrail_hits.guardrail_kpi_id as related_kpi_id
-        union all
-        select
-            guardrail_hits.guardrail_kpi_id as kpi_id,
-            guardrail_hits.headline_kpi_id as related_kpi_id
-    ) as flagged
+            {{ flagged }}_kpi_id as kpi_id,
+            'guardrail' as flag_id,
+            'warning' as severity,
+            {{ related }}_kpi_id as related_kpi_id,
+            1 as check_order,
+            {{ hit_columns | join(',\n        ') }}
+        from guardrail_hits
+        {%- if not loop.last %}
+
+            union all
+
+        {% endif -%}
+    {%- endfor %}
 
 ),
 
@@ -215,36 +199,59 @@ selection_bias_dimensions as (
 
 ),
 
+selection_bias_grains as (
+
+    select unnest(grains) as grain
+    from selection_bias_check
+
+),
+
 tickets_in_periods as (
 
     select
-        grains.grain,
-        {{ period_start('grains.grain', 'resolved_tickets.resolved_on') }} as period_start,
+        selection_bias_grains.grain,
+        {{ period_start('selection_bias_grains.grain', 'resolved_tickets.resolved_on') }} as period_start,
         resolved_tickets.channel,
         resolved_tickets.category,
         resolved_tickets.is_first_contact_resolution,
         resolved_tickets.has_csat_survey
     from resolved_tickets
-    inner join (select unnest(grains) as grain from selection_bias_check) as grains
-        on true
+    cross join selection_bias_grains
 
 ),
 
 ticket_cells as (
 
-    select grain, period_start, 'total' as dimension_name, 'total' as dimension_value,
-        is_first_contact_resolution, has_csat_survey
+    select
+        grain,
+        period_start,
+        'total' as dimension_name,
+        'total' as dimension_value,
+        is_first_contact_resolution,
+        has_csat_survey
     from tickets_in_periods
     union all
-    select grain, period_start, 'channel', channel, is_first_contact_resolution, has_csat_survey
+    select
+        grain,
+        period_start,
+        'channel' as dimension_name,
+        channel as dimension_value,
+        is_first_contact_resolution,
+        has_csat_survey
     from tickets_in_periods
     where channel is not null
-        and 'channel' in (select dimension_name from selection_bias_dimensions)
+        and 'channel' in (select selection_bias_dimensions.dimension_name from selection_bias_dimensions)
     union all
-    select grain, period_start, 'category', category, is_first_contact_resolution, has_csat_survey
+    select
+        grain,
+        period_start,
+        'category' as dimension_name,
+        category as dimension_value,
+        is_first_contact_resolution,
+        has_csat_survey
     from tickets_in_periods
     where category is not null
-        and 'category' in (select dimension_name from selection_bias_dimensions)
+        and 'category' in (select selection_bias_dimensions.dimension_name from selection_bias_dimensions)
 
 ),
 

@@ -5,7 +5,6 @@
 -- run to the end of the as-of day (Europe/Copenhagen), or to the computation time when that is
 -- earlier (an as-of date of today).
 
-{%- set event_columns = source_event_columns() %}
 
 with
 
@@ -29,29 +28,7 @@ ledger as (
 
 source_times as (
 
-    {% for source_table, columns in event_columns.items() -%}
-    {%- set maxima = [] -%}
-    {%- for column in columns.instants -%}
-        {%- do maxima.append('max(' ~ column ~ ')') -%}
-    {%- endfor -%}
-    {%- for column in columns.dates -%}
-        {%- do maxima.append("timezone('Europe/Copenhagen', cast(max(" ~ column ~ ") as timestamp))") -%}
-    {%- endfor %}
-    select
-        '{{ source_table }}' as source_table,
-        {{ 'true' if maxima else 'false' }} as has_events,
-        {% if maxima -%}
-        cast(greatest({{ maxima | join(', ') }}) as timestamptz)
-        {%- else -%}
-        cast(null as timestamptz)
-        {%- endif %} as newest_event_at
-    from {{ source(columns.source, columns.table) }}
-    {%- if not loop.last %}
-
-    union all
-
-    {% endif -%}
-    {%- endfor %}
+    {{ source_event_times() }}
 
 ),
 

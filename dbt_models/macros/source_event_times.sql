@@ -1,11 +1,12 @@
-{% macro source_event_columns() %}
+{% macro source_event_times() %}
     {#-
-        Per contract table (`<source>.<table>`): its event columns, the timestamps (`instants`)
-        and dates (`dates`) that say when something happened, as dagster_project/ingest/contract.py
-        marks them (is_event); tests/test_dbt_project.py keeps the two equal. Lookup tables have
-        none. kpi_freshness takes a KPI's data freshness from them.
+        One row per contract table (`<source>.<table>`): whether it has event columns and the
+        newest event time of its raw rows, a date counting from its local midnight. The event
+        columns are the timestamps (`instants`) and dates (`dates`) that say when something
+        happened, as dagster_project/ingest/contract.py marks them (is_event);
+        tests/test_dbt_project.py keeps the two equal. Lookup tables have none.
     -#}
-    {{ return({
+    {%- set tables = {
         'crm.customers': {'source': 'crm', 'table': 'customers', 'instants': ['created_at'], 'dates': []},
         'crm.products': {'source': 'crm', 'table': 'products', 'instants': [], 'dates': []},
         'crm.salespeople': {'source': 'crm', 'table': 'salespeople', 'instants': [], 'dates': []},
@@ -29,5 +30,26 @@
         'helpdesk.tickets': {'source': 'helpdesk', 'table': 'tickets', 'instants': ['created_at', 'first_response_at', 'resolved_at'], 'dates': []},
         'helpdesk.csat_surveys': {'source': 'helpdesk', 'table': 'csat_surveys', 'instants': ['surveyed_at', 'responded_at'], 'dates': []},
         'helpdesk.nps_responses': {'source': 'helpdesk', 'table': 'nps_responses', 'instants': ['responded_at'], 'dates': []},
-    }) }}
+    } -%}
+    {%- for source_table, columns in tables.items() %}
+        {%- set maxima = [] -%}
+        {%- for column in columns.instants -%}
+            {%- do maxima.append('max(' ~ column ~ ')') -%}
+        {%- endfor -%}
+        {%- for column in columns.dates -%}
+            {%- do maxima.append("timezone('Europe/Copenhagen', cast(max(" ~ column ~ ') as timestamp))') -%}
+        {%- endfor %}
+    select
+        '{{ source_table }}' as source_table,
+        {{ 'true' if maxima else 'false' }} as has_events,
+        {% if maxima -%}
+            cast(greatest({{ maxima | join(', ') }}) as timestamptz)
+        {%- else -%}
+            cast(null as timestamptz)
+        {%- endif %} as newest_event_at
+    from {{ source(columns.source, columns.table) }}
+        {%- if not loop.last %}
+    union all
+        {%- endif %}
+    {%- endfor %}
 {%- endmacro %}
