@@ -10,7 +10,7 @@ from dagster_project.catalog import freshness_limits_by_source, load_catalog
 from dagster_project.ingest.contract import TABLES, Table
 from dagster_project.ingest.loader import TableLoader
 from dagster_project.ingest.raw_schema import create_raw_tables
-from dagster_project.warehouse import DUCKDB_POOL, Warehouse
+from dagster_project.warehouse import Warehouse
 
 
 def raw_asset_key(table: Table) -> dg.AssetKey:
@@ -46,7 +46,6 @@ def _ingest_asset(table: Table, limits: dict[str, int]) -> dg.AssetsDefinition:
         ),
         retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
         freshness_policy=freshness_policy(table, limits),
-        pool=DUCKDB_POOL,
     )
     def ingest(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         loader = None

@@ -10,7 +10,7 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.catalog import load_catalog, tightest_freshness_limit
-from dagster_project.warehouse import DUCKDB_POOL, Warehouse
+from dagster_project.warehouse import Warehouse
 
 # The name of the annotated table the asset publishes; the quality checks attach to this key.
 PUBLISHED_KEY = dg.AssetKey(["kpi_scorecard"])
@@ -30,7 +30,6 @@ _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
         if _FRESHNESS_HOURS
         else None
     ),
-    pool=DUCKDB_POOL,
     description=(
         "kpi_values with their context (target, status, history, freshness, data quality, guardrail "
         "flags, sentences in Danish and English) published to `<KPI_PUBLISH_DIR>`: kpis.duckdb "

@@ -1,0 +1,463 @@
+"""Kill harness: SIGKILL a full `make run` at random moments, run again, check that nothing is lost.
+
+Each round starts `python -m dagster_project.run` on the same landing folder and kills it with
+SIGKILL at a random moment of one phase: during the ingest of a file, during a dbt model, during
+the checks, or during the export's write and swap. After every kill:
+
+- the published kpis.duckdb opens read-only and holds exactly the previous publish or the new
+  one (a hash of every table), its Parquet files open;
+- the warehouse opens; its ledger lists no file twice, every loaded file has exactly the rows
+  the ledger counts in raw and quarantine, no source line is in raw or quarantine twice;
+- the next run finishes (it says it recovered the dead run's lock) and publishes the same
+  tables as a run that was never interrupted, with the same ledger.
+
+`make chaos` (python -m tests.chaos --kills 20) prints how many kills the pipeline survived;
+tests/test_chaos.py runs a few in `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.settings import PROJECT_ROOT
+
+AS_OF = "2026-11-26"
+# Columns of the published file that depend on when the run happened, not on its input (README).
+TIME_DEPENDENT = {
+    "computed_at",
+    "run_id",
+    "first_published_at",
+    "written_by_duckdb",
+}
+KILL_POINTS = ("ingest", "dbt", "checks", "export")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "kpi.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KPI_LANDING_DIR": str(self.landing),
+            "KPI_WAREHOUSE_PATH": str(self.warehouse),
+            "KPI_PUBLISH_DIR": str(self.published),
+            "KPI_QUALITY_DIR": str(self.root / "quality"),
+            "KPI_AS_OF": AS_OF,
+            "DAGSTER_HOME": str(self.root / "dagster_home"),
+            "DO_NOT_TRACK": "1",
+            "GX_ANALYTICS_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+
+def small_landing(landing: Path, start: date = date(2026, 6, 1), scale: float = 0.05) -> None:
+    from dagster_project.demo_data import generate
+
+    generate(landing, seed=42, start=start, end=date.fromisoformat(AS_OF), scale=scale)
+
+
+def new_project(root: Path, landing: Path) -> Project:
+    project = Project(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if not project.landing.exists():
+        shutil.copytree(landing, project.landing)
+    home = root / "dagster_home"
+    home.mkdir(exist_ok=True)
+    shutil.copyfile(PROJECT_ROOT / "dagster_project" / "dagster.yaml", home / "dagster.yaml")
+    return project
+
+
+# --- running and killing --------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    process: subprocess.Popen
+    lines: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+def start_run(project: Project) -> Run:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.run"],
+        cwd=PROJECT_ROOT,
+        env=project.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: the harness can see its children die
+    )
+    run = Run(process)
+
+    def read() -> None:
+        for line in process.stdout:
+            run.lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return run
+
+
+def finish_run(project: Project, timeout: float = 900) -> Run:
+    run = start_run(project)
+    run.process.wait(timeout=timeout)
+    time.sleep(0.2)  # the reader thread drains the pipe
+    return run
+
+
+def _temporary_export(project: Project) -> bool:
+    return any(project.published.glob(".kpis.duckdb.*.tmp"))
+
+
+def _phase_started(point: str, run: Run, project: Project) -> bool:
+    """Whether the run is in the phase: seen from its log lines, or its files for the export."""
+    text = run.lines[-50:]
+    if point == "ingest":
+        return any(" - raw__" in line for line in text)
+    if point == "dbt":
+        return any("START sql" in line for line in text)
+    if point == "checks":
+        return any("_quality_checks" in line for line in text)
+    return _temporary_export(project)
+
+
+# How long after the phase starts the kill may come (seconds): most of each phase.
+_WINDOWS = {"ingest": 4.0, "dbt": 12.0, "checks": 3.0, "export": 1.5}
+
+
+@dataclass
+class Kill:
+    point: str
+    delay: float
+    killed: bool  # False: the run ended before the kill came
+    step: str  # the step the last log line named
+    orphans: int  # processes of the run still alive 10 s after the kill
+    seconds: float
+
+
+def _last_step(run: Run) -> str:
+    for line in reversed(run.lines):
+        parts = line.split(" - ")
+        if len(parts) >= 6 and parts[1] == "dagster":
+            return parts[4]
+    return "(before the first step)"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def kill_run_at(project: Project, point: str, rng: random.Random) -> tuple[Kill, Run]:
+    started = time.monotonic()
+    run = start_run(project)
+    delay = rng.uniform(0, _WINDOWS[point])
+    while run.process.poll() is None and not _phase_started(point, run, project):
+        time.sleep(0.01)
+    time.sleep(delay)
+    killed = run.process.poll() is None
+    if killed:
+        run.process.send_signal(signal.SIGKILL)  # the run's process only, as the OOM killer would
+    run.process.wait()
+    deadline = time.monotonic() + 10
+    while _group_alive(run.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    orphans = 0
+    if _group_alive(run.process.pid):
+        orphans = len(
+            subprocess.run(["pgrep", "-g", str(run.process.pid)], capture_output=True).stdout.split()
+        )
+        os.killpg(run.process.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    kill = Kill(point, delay, killed, _last_step(run), orphans, time.monotonic() - started)
+    return kill, run
+
+
+# --- what the files hold ---------------------------------------------------------------------
+
+
+def published_digest(database: Path, content_only: bool = True) -> dict[str, str] | None:
+    """A hash per table and view of a published file (None if there is none).
+
+    `content_only` leaves out the columns that depend on when the run happened.
+    """
+    if not database.exists():
+        return None
+    digests = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
+        for name in sorted(names):
+            columns = [r[0] for r in con.execute(f'describe "{name}"').fetchall()]
+            kept = [c for c in columns if not (content_only and c in TIME_DEPENDENT)]
+            select = ", ".join(f'"{c}"' for c in kept)
+            rows = con.execute(f'select {select} from "{name}"').fetchall()
+            text = "\n".join(sorted(repr(row) for row in rows))
+            digests[name] = hashlib.sha256(f"{kept}\n{text}".encode()).hexdigest()
+    return digests
+
+
+def published_run_id(database: Path) -> str | None:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute("select run_id from publish_info").fetchone()[0]
+
+
+def ledger(project: Project) -> list[tuple]:
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        return con.execute(
+            "select source_table, file_path, status, rows_read, rows_loaded, rows_quarantined "
+            "from raw._file_ledger order by source_table, file_path"
+        ).fetchall()
+
+
+def warehouse_problems(project: Project) -> list[str]:
+    """What is wrong with the warehouse: it does not open, or rows are lost or doubled."""
+    from dagster_project.ingest.contract import TABLES
+
+    problems = []
+    try:
+        con = duckdb.connect(str(project.warehouse))  # read-write: recovers its WAL as the next run would
+    except duckdb.Error as error:
+        return [f"the warehouse does not open: {error}"]
+    try:
+        has_ledger = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw' "
+            "and table_name = '_file_ledger'"
+        ).fetchone()[0]
+        if not has_ledger:
+            return []
+        for file_path, times in con.execute(
+            "select source_table || ':' || file_path, count(*) from raw._file_ledger group by all having count(*) > 1"
+        ).fetchall():
+            problems.append(f"ledger lists {file_path} {times} times")
+        for table in TABLES:
+            exists = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
+                [table.raw_table],
+            ).fetchone()[0]
+            if not exists:
+                continue
+            for schema, counted in (("raw", "rows_loaded"), ("quarantine", "rows_quarantined")):
+                for file_path, expected, found in con.execute(
+                    f"select ledger.file_path, ledger.{counted}, count(rows._file_id) "
+                    f"from raw._file_ledger as ledger left join {schema}.{table.raw_table} as rows "
+                    "on rows._file_id = ledger.file_id "
+                    "where ledger.source_table = ? and ledger.status = 'loaded' group by all "
+                    f"having count(rows._file_id) <> ledger.{counted}",
+                    [table.key],
+                ).fetchall():
+                    problems.append(
+                        f"{schema}.{table.raw_table}: {file_path} has {found} rows, ledger {expected}"
+                    )
+                orphans = con.execute(
+                    f"select count(*) from {schema}.{table.raw_table} where _file_id not in "
+                    "(select file_id from raw._file_ledger where status = 'loaded')"
+                ).fetchone()[0]
+                if orphans:
+                    problems.append(
+                        f"{schema}.{table.raw_table}: {orphans} rows of no loaded file in the ledger"
+                    )
+                doubled = con.execute(
+                    f"select count(*) from (select _source_file, _source_line from {schema}.{table.raw_table} "
+                    "group by all having count(*) > 1)"
+                ).fetchone()[0]
+                if doubled:
+                    problems.append(f"{schema}.{table.raw_table}: {doubled} source lines stored twice")
+    finally:
+        con.close()
+    return problems
+
+
+def publish_problems(
+    project: Project, before: dict | None, before_run: str | None, reference: dict
+) -> list[str]:
+    """The published file must be the one before the run, or a complete new one."""
+    database = project.published / "kpis.duckdb"
+    try:
+        now = published_digest(database, content_only=False)
+    except duckdb.Error as error:
+        return [f"{database} does not open read-only: {error}"]
+    problems = []
+    if now is None:
+        if before is not None:
+            problems.append(f"{database} disappeared")
+    elif now != before:
+        content = published_digest(database)
+        run_id = published_run_id(database)
+        if content != reference:
+            differing = sorted(name for name in reference if content.get(name) != reference[name])
+            problems.append(f"{database} is neither the previous publish nor a complete new one: {differing}")
+        elif run_id == before_run:
+            problems.append(f"{database} changed but names the previous run {run_id}")
+    for parquet in sorted((project.published / "parquet").glob("*.parquet")):
+        try:
+            with duckdb.connect() as con:
+                con.execute("select count(*) from read_parquet(?)", [str(parquet)]).fetchone()
+        except duckdb.Error as error:
+            problems.append(f"{parquet} does not open: {error}")
+    return problems
+
+
+# --- the harness -----------------------------------------------------------------------------
+
+
+@dataclass
+class Reference:
+    digest: dict[str, str]
+    ledger: list[tuple]
+    seconds: float
+
+
+def reference_run(root: Path, landing: Path) -> Reference:
+    project = new_project(root, landing)
+    started = time.monotonic()
+    run = finish_run(project)
+    if run.process.returncode != 0:
+        raise RuntimeError(f"the uninterrupted reference run failed:\n{run.output()[-5000:]}")
+    return Reference(
+        published_digest(project.published / "kpis.duckdb"), ledger(project), time.monotonic() - started
+    )
+
+
+@dataclass
+class Round:
+    kill: Kill
+    problems: list[str]
+
+    @property
+    def survived(self) -> bool:
+        return not self.problems
+
+
+def chaos(
+    root: Path,
+    landing: Path,
+    reference: Reference,
+    kills: int,
+    seed: int,
+    recover_every: int = 1,
+    log: Callable[[str], None] = print,
+) -> list[Round]:
+    """`kills` rounds on one project; after every `recover_every` kills a run must finish and match."""
+    rng = random.Random(seed)
+    project = new_project(root, landing)
+    points = [KILL_POINTS[i % len(KILL_POINTS)] for i in range(kills)]
+    rng.shuffle(points)
+    rounds = []
+    for number, point in enumerate(points, 1):
+        database = project.published / "kpis.duckdb"
+        before = published_digest(database, content_only=False)
+        before_run = published_run_id(database) if before else None
+        kill, run = kill_run_at(project, point, rng)
+        problems = []
+        if kill.orphans:
+            problems.append(f"{kill.orphans} process(es) of the killed run still ran 10 s after the kill")
+        if not kill.killed and run.process.returncode != 0:
+            problems.append(f"the run failed before the kill came:\n{run.output()[-3000:]}")
+        problems += publish_problems(project, before, before_run, reference.digest)
+        problems += warehouse_problems(project)
+        if number % recover_every == 0 or number == len(points):
+            problems += _recover(project, reference, expect_recovery=kill.killed)
+        rounds.append(Round(kill, problems))
+        what = "killed" if kill.killed else "finished before the kill"
+        log(
+            f"kill {number}/{len(points)}: {point} +{kill.delay:.2f} s, {what} in step {kill.step} "
+            f"({kill.seconds:.0f} s): {'survived' if not problems else 'FAILED: ' + '; '.join(problems)}"
+        )
+    return rounds
+
+
+def _recover(project: Project, reference: Reference, expect_recovery: bool) -> list[str]:
+    run = finish_run(project)
+    problems = []
+    if run.process.returncode != 0:
+        return [f"the run after the kill failed:\n{run.output()[-5000:]}"]
+    if expect_recovery and "Recovered the warehouse lock" not in run.output():
+        problems.append("the run after the kill did not say it recovered the dead run's lock")
+    content = published_digest(project.published / "kpis.duckdb")
+    if content != reference.digest:
+        differing = sorted(name for name in reference.digest if content.get(name) != reference.digest[name])
+        problems.append(
+            f"the run after the kill published other tables than an uninterrupted run: {differing}"
+        )
+    found = ledger(project)
+    if found != reference.ledger:
+        extra = sorted(set(found) - set(reference.ledger))[:5]
+        missing = sorted(set(reference.ledger) - set(found))[:5]
+        problems.append(f"the ledger differs from an uninterrupted run's: extra {extra}, missing {missing}")
+    return problems + warehouse_problems(project)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument(
+        "--recover-every", type=int, default=1, help="kills between two runs that must finish"
+    )
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT / "data" / "chaos")
+    args = parser.parse_args(argv)
+    shutil.rmtree(args.root, ignore_errors=True)
+    landing = args.root / "landing"
+    small_landing(landing)
+    print(
+        f"Chaos: {args.kills} kills (seed {args.seed}) on {landing}; first an uninterrupted run ...",
+        flush=True,
+    )
+    reference = reference_run(args.root / "reference", landing)
+    print(f"Uninterrupted run: {reference.seconds:.0f} s, {len(reference.ledger)} files", flush=True)
+    rounds = chaos(
+        args.root / "chaos", landing, reference, args.kills, args.seed, args.recover_every, log=_flush_print
+    )
+    killed = [r for r in rounds if r.kill.killed]
+    survived = sum(r.survived for r in killed)
+    print(
+        f"\nSurvived {survived} of {len(killed)} kills ("
+        + ", ".join(
+            f"{p} {sum(r.survived for r in killed if r.kill.point == p)}/"
+            f"{sum(r.kill.point == p for r in killed)}"
+            for p in KILL_POINTS
+        )
+        + f"); {len(rounds) - len(killed)} runs ended before their kill came"
+    )
+    failed = [r for r in rounds if not r.survived]
+    return 1 if failed else 0
+
+
+def _flush_print(text: str) -> None:
+    print(text, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
