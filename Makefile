@@ -55,3 +55,8 @@ demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)
 
 clean: ## Remove generated data and the Dagster home (keeps .venv)
 	rm -rf data/landing data/warehouse data/published data/quality data/bench $(DAGSTER_HOME)
+
+# --- faults (issue 11) ---
+.PHONY: chaos
+chaos: setup ## Kill a full run with SIGKILL at 20 random moments on small data; prints how many survived
+	$(BIN)/python -m tests.chaos --kills $${KILLS:-20}

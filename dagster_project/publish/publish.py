@@ -11,7 +11,9 @@ kpis.duckdb is written in storage version v1.0.0, which DuckDB 1.x readers (the 
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,6 +148,38 @@ def _remove(*paths: Path) -> None:
             candidate.unlink(missing_ok=True)
 
 
+def remove_leftovers(publish_dir: Path) -> list[Path]:
+    """Temporary files of a publish that died before it cleaned up (killed, power cut).
+
+    Only one run writes the publish folder at a time (it holds the warehouse's writer lock), so
+    any temporary file found here belongs to a run that is gone.
+    """
+    found = [
+        *publish_dir.glob(f".{DATABASE_FILE}.*.tmp*"),
+        *publish_dir.glob(f".{HTML_FILE}.*.tmp"),
+        *(publish_dir / PARQUET_FOLDER).glob(".*.parquet.*.tmp"),
+    ]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    return isinstance(error, duckdb.Error) and "No space left on device" in str(error)
+
+
+def disk_full_message(publish_dir: Path) -> str:
+    free = shutil.disk_usage(publish_dir).free
+    return (
+        f"The disk is full: no space left on the file system of {publish_dir} ({free:,} bytes free) "
+        "while writing the new published files. The last good published files are unchanged and "
+        "the partial new ones removed. Free space there (a new publish needs about twice the size "
+        "of the current files while it is written) and run again."
+    )
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -262,6 +296,7 @@ def publish(
     html_path = publish_dir / HTML_FILE
     html_tmp = publish_dir / f".{HTML_FILE}.{token}.tmp"
     moves: dict[Path, Path] = {}
+    remove_leftovers(publish_dir)
     try:
         _write_database(con, database_tmp)
         verify_published_database(database_tmp, summary.rows, computed_at)
@@ -275,6 +310,10 @@ def publish(
         for temporary, final in moves.items():
             _replace(temporary, final)
         _replace(database_tmp, database)
+    except (OSError, duckdb.Error) as error:
+        if _is_disk_full(error):
+            raise PublishError(disk_full_message(publish_dir)) from error
+        raise
     finally:
         _remove(database_tmp, html_tmp, *moves)
     persist_history(con, summary.new_versions, computed_at, as_of)
