@@ -65,6 +65,9 @@ def _ingest_asset(table: Table, limits: dict[str, int]) -> dg.AssetsDefinition:
         except Exception as error:
             failed_file = loader.current_file if loader else None
             raise dg.Failure(description=ingest_failure_message(table, failed_file, error)) from error
+        for result in results:
+            if result.status == "not_settled":
+                context.log.warning(f"{result.file_path}: {result.message}")
         rejected = [r for r in results if r.status == "rejected"]
         for result in rejected:
             context.log.error(
@@ -79,6 +82,7 @@ def _ingest_asset(table: Table, limits: dict[str, int]) -> dg.AssetsDefinition:
                 "rows_quarantined": sum(r.rows_quarantined for r in results),
                 "files_rejected": len(rejected),
                 "files_duplicate": sum(r.status == "duplicate" for r in results),
+                "files_not_settled": sum(r.status == "not_settled" for r in results),
                 "raw_rows_total": total_rows,
             }
         )
