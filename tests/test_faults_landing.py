@@ -52,7 +52,7 @@ def test_a_file_still_being_written_is_not_recorded_and_is_loaded_whole_next_run
     # the second half ends mid-record, as a writer flushing a buffer does.
     full = csv_text(_rows(5))
     cut = full.index("P3")
-    path = write_file(tmp_path, TABLE, "products.csv", full[:cut] + "P3,Pum")
+    write_file(tmp_path, TABLE, "products.csv", full[:cut] + "P3,Pum")
 
     def writer_goes_on(path):
         with path.open("a") as stream:
