@@ -58,5 +58,5 @@ clean: ## Remove generated data and the Dagster home (keeps .venv)
 
 # --- faults (issue 11) ---
 .PHONY: chaos
-chaos: setup ## Kill a full run with SIGKILL at 20 random moments on small data; prints how many survived
-	$(BIN)/python -m tests.chaos --kills $${KILLS:-20}
+chaos: setup ## SIGKILL a full run at 20 random moments (small data), run again after each; prints how many survived
+	$(BIN)/python -m tests.chaos --kills $${KILLS:-20} --recover-every $${RECOVER_EVERY:-1}

@@ -334,6 +334,7 @@ def publish_problems(
 
 @dataclass
 class Reference:
+    project: Project
     digest: dict[str, str]
     ledger: list[tuple]
     seconds: float

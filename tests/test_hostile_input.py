@@ -236,8 +236,8 @@ def test_hostile_values_are_published_as_plain_text_in_tables_and_parquet(hostil
 
 def test_the_scorecard_page_shows_hostile_names_escaped_and_runs_none_of_them(
     hostile_publish,
-    browser,
-    tmp_path,  # noqa: F811 - the fixture imported above
+    browser,  # noqa: F811 - the fixture imported above
+    tmp_path,
 ):
     page = hostile_publish.html_path.read_text()
     assert "<script>document" not in page and "<img src=x" not in page
