@@ -137,7 +137,7 @@ class Warehouse(dg.ConfigurableResource):
     _log: Callable[[str], None] = PrivateAttr(default=print)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._run_id = context.run_id
+        self._run_id = context.run.run_id if context.run else None
         if context.log is not None:
             self._log = context.log.info
 

@@ -347,7 +347,10 @@ def reference_run(root: Path, landing: Path) -> Reference:
     if run.process.returncode != 0:
         raise RuntimeError(f"the uninterrupted reference run failed:\n{run.output()[-5000:]}")
     return Reference(
-        published_digest(project.published / "kpis.duckdb"), ledger(project), time.monotonic() - started
+        project,
+        published_digest(project.published / "kpis.duckdb"),
+        ledger(project),
+        time.monotonic() - started,
     )
 
 
