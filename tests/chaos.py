@@ -166,9 +166,10 @@ class Kill:
 
 def _last_step(run: Run) -> str:
     for line in reversed(run.lines):
+        # <time> - dagster - <level> - <job> - <run id> - [<pid> - ]<step> - <message>
         parts = line.split(" - ")
-        if len(parts) >= 6 and parts[1] == "dagster":
-            return parts[4]
+        if len(parts) >= 7 and parts[1] == "dagster":
+            return parts[6] if parts[5].isdigit() else parts[5]
     return "(before the first step)"
 
 
