@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -424,6 +425,56 @@ def _recover(project: Project, reference: Reference, expect_recovery: bool) -> l
     return problems + warehouse_problems(project)
 
 
+_READER = """
+import json, sys, time
+from pathlib import Path
+import duckdb
+database, stop = sys.argv[1], Path(sys.argv[2])
+while not stop.exists():
+    try:
+        with duckdb.connect(database, read_only=True) as con:
+            row = con.execute(
+                "select (select run_id from publish_info), (select list(distinct computed_at::varchar) "
+                "from kpi_scorecard), (select computed_at::varchar from publish_info)"
+            ).fetchone()
+        print(json.dumps({"read": list(row)}), flush=True)
+    except Exception as error:
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+    time.sleep(0.05)
+"""
+
+
+def two_runs_at_once(project: Project, reference: Reference) -> list[str]:
+    """Two runs started together (the sensor's and a person's) while a BI reader queries in a loop:
+    both finish, one after the other, and the reader sees no error and never two publishes mixed."""
+    stop = project.root / "stop_reader"
+    stop.unlink(missing_ok=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, str(project.published / "kpis.duckdb"), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    runs = [start_run(project), start_run(project)]
+    for run in runs:
+        run.process.wait()
+    time.sleep(0.2)
+    stop.touch()
+    output, _ = reader.communicate(timeout=60)
+    reads = [json.loads(line) for line in output.splitlines()]
+    problems = [f"a run failed:\n{run.output()[-3000:]}" for run in runs if run.process.returncode != 0]
+    if not any("Waiting for the warehouse" in run.output() for run in runs):
+        problems.append("neither run waited for the other")
+    problems += [f"the reader met {r['error']}" for r in reads if "error" in r]
+    mixed = [r["read"] for r in reads if "read" in r and r["read"][1] != [r["read"][2]]]
+    if mixed:
+        problems.append(f"the reader saw mixed publishes: {mixed[:3]}")
+    if published_digest(project.published / "kpis.duckdb") != reference.digest:
+        problems.append("the published tables differ from the uninterrupted run's")
+    runs_seen = {r["read"][0] for r in reads if "read" in r}
+    print(f"two runs at once: the reader read {len(reads)} times, saw {len(runs_seen)} publishes", flush=True)
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20)
@@ -456,8 +507,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         + f"); {len(rounds) - len(killed)} runs ended before their kill came"
     )
+    concurrent = two_runs_at_once(Project(args.root / "chaos"), reference)
+    print(
+        "Two runs at once with a reader: "
+        + ("survived" if not concurrent else "FAILED: " + "; ".join(concurrent))
+    )
     failed = [r for r in rounds if not r.survived]
-    return 1 if failed else 0
+    return 1 if failed or concurrent else 0
 
 
 def _flush_print(text: str) -> None:
