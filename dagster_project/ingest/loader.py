@@ -308,11 +308,10 @@ class TableLoader:
                 stage = self._stage_parquet if is_parquet else self._stage_csv
                 columns = stage(path, label, scan)
             except duckdb.Error as error:
-                self._ensure_settled(path, scan)  # a file that vanished or grew is no bad file
                 raise FileRejected(f"{label}: could not be read: {error}") from error
             return self._validate_and_load(path, label, scan, columns)
         except FileRejected as rejection:
-            self._ensure_settled(path, scan)
+            self._ensure_settled(path, scan)  # a file that vanished or grew is no bad file
             return self._record_rejected(label, scan, str(rejection))
         finally:
             self.con.execute("drop view if exists _stage")
