@@ -11,8 +11,11 @@ the checks, or during the export's write and swap. After every kill:
 - the next run finishes (it says it recovered the dead run's lock) and publishes the same
   tables as a run that was never interrupted, with the same ledger.
 
+Then two runs are started at once while a BI reader queries the published file in a loop: both
+finish one after the other, the reader meets no error and never two publishes mixed.
+
 `make chaos` (python -m tests.chaos --kills 20) prints how many kills the pipeline survived;
-tests/test_chaos.py runs a few in `make test`.
+tests/test_chaos.py runs five in `make test`.
 """
 
 from __future__ import annotations
