@@ -384,12 +384,16 @@ def chaos(
     points = [KILL_POINTS[i % len(KILL_POINTS)] for i in range(kills)]
     rng.shuffle(points)
     rounds = []
+    previous_killed = False
     for number, point in enumerate(points, 1):
         database = project.published / "kpis.duckdb"
         before = published_digest(database, content_only=False)
         before_run = published_run_id(database) if before else None
         kill, run = kill_run_at(project, point, rng)
         problems = []
+        if previous_killed and "Recovered the warehouse lock of run" not in run.output():
+            problems.append("the run after a kill did not say it recovered the dead run's lock")
+        previous_killed = kill.killed
         if kill.orphans:
             problems.append(f"{kill.orphans} process(es) of the killed run still ran 10 s after the kill")
         if not kill.killed and run.process.returncode != 0:
@@ -414,6 +418,9 @@ def _recover(project: Project, reference: Reference, expect_recovery: bool) -> l
         return [f"the run after the kill failed:\n{run.output()[-5000:]}"]
     if expect_recovery and "Recovered the warehouse lock" not in run.output():
         problems.append("the run after the kill did not say it recovered the dead run's lock")
+    unfinished = _unfinished_runs(project)
+    if unfinished:
+        problems.append(f"runs left unfinished in the Dagster instance: {unfinished}")
     content = published_digest(project.published / "kpis.duckdb")
     if content != reference.digest:
         differing = sorted(name for name in reference.digest if content.get(name) != reference.digest[name])
@@ -476,6 +483,15 @@ def two_runs_at_once(project: Project, reference: Reference) -> list[str]:
     runs_seen = {r["read"][0] for r in reads if "read" in r}
     print(f"two runs at once: the reader read {len(reads)} times, saw {len(runs_seen)} publishes", flush=True)
     return problems
+
+
+def _unfinished_runs(project: Project) -> list[str]:
+    """Runs the Dagster instance still counts as going on (a killed run must be marked failed)."""
+    import dagster as dg
+
+    statuses = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    with dg.DagsterInstance.from_config(str(project.root / "dagster_home")) as instance:
+        return [run.run_id for run in instance.get_runs(filters=dg.RunsFilter(statuses=statuses))]
 
 
 def main(argv: list[str] | None = None) -> int:
