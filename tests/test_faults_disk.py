@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,9 +29,8 @@ def _files(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A tmpfs of its own, 2.5 times the size of one publish: the first fits (its write-ahead log
-    beside it while it is written), a second cannot be
-    written beside it (the new files are written in full before they replace the old)."""
+    """A tmpfs of its own, three times the size of one publish (so that the first fits whatever
+    DuckDB writes beside it meanwhile), and the size of one publish."""
     warehouse = make_synthetic_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:
         publish(con, tmp_path / "sizing", as_of=AS_OF, computed_at=COMPUTED_AT)
@@ -38,14 +38,14 @@ def small_disk(tmp_path):
     mount_point = tmp_path / "small_disk"
     mount_point.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size * 5 // 2}", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size * 3}", "tmpfs", str(mount_point)],
         capture_output=True,
         text=True,
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {mounted.stderr.strip()}")
     try:
-        yield warehouse, mount_point
+        yield warehouse, mount_point, size
     finally:
         subprocess.run(["umount", str(mount_point)], check=True)
 
@@ -53,11 +53,15 @@ def small_disk(tmp_path):
 def test_a_full_disk_during_the_export_leaves_the_last_good_files_and_says_the_disk_is_full_and_where(
     small_disk,
 ):
-    warehouse, disk = small_disk
+    warehouse, disk, size = small_disk
     published = disk / "published"
     with duckdb.connect(str(warehouse)) as con:
         publish(con, published, as_of=AS_OF, computed_at=COMPUTED_AT)
         good = _files(published)
+        # Fill the disk up to half a publish: the new files, written in full before they replace
+        # the old, cannot fit.
+        free = shutil.disk_usage(disk).free
+        (disk / "filler").write_bytes(b"\0" * (free - size // 2))
         with pytest.raises(PublishError) as failure:
             publish(con, published, as_of=AS_OF, computed_at=COMPUTED_AT + timedelta(days=1))
     message = str(failure.value)

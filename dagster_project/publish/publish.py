@@ -11,6 +11,7 @@ kpis.duckdb is written in storage version v1.0.0, which DuckDB 1.x readers (the 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -164,10 +165,15 @@ def remove_leftovers(publish_dir: Path) -> list[Path]:
     return found
 
 
-def _is_disk_full(error: BaseException) -> bool:
-    if isinstance(error, OSError):
-        return error.errno == errno.ENOSPC
-    return isinstance(error, duckdb.Error) and "No space left on device" in str(error)
+def _is_disk_full(error: BaseException | None) -> bool:
+    """Whether the error, or one it happened while handling (a failed detach), is ENOSPC."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if isinstance(error, duckdb.Error) and "No space left on device" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def disk_full_message(publish_dir: Path) -> str:
@@ -208,7 +214,8 @@ def _write_database(con: duckdb.DuckDBPyConnection, temporary: Path) -> None:
                 con.execute(f"create view {_ALIAS}.main.{view} as {query}")
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it already
+                con.execute("rollback")
             raise
     finally:
         con.execute(f'use "{original}"')
