@@ -428,6 +428,7 @@ def chaos(
         problems += warehouse_problems(project)
         if number % recover_every == 0 or number == len(points):
             problems += _recover(project, reference, expect_recovery=kill.killed, complete=complete)
+            previous_killed = False  # that run recovered the lock
         rounds.append(Round(kill, problems))
         what = "killed" if kill.killed else "finished before the kill"
         log(
