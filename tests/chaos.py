@@ -501,7 +501,7 @@ _READER = """
 import json, sys, time
 from pathlib import Path
 import duckdb
-database, stop = sys.argv[1], Path(sys.argv[2])
+database, stop, out = sys.argv[1], Path(sys.argv[2]), open(sys.argv[3], "w")
 while not stop.exists():
     try:
         with duckdb.connect(database, read_only=True) as con:
@@ -509,9 +509,9 @@ while not stop.exists():
                 "select (select run_id from publish_info), (select list(distinct computed_at::varchar) "
                 "from kpi_scorecard), (select computed_at::varchar from publish_info)"
             ).fetchone()
-        print(json.dumps({"read": list(row)}), flush=True)
+        print(json.dumps({"read": list(row)}), file=out, flush=True)
     except Exception as error:
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), file=out, flush=True)
     time.sleep(0.05)
 """
 
@@ -519,20 +519,18 @@ while not stop.exists():
 def two_runs_at_once(project: Project, reference: Reference) -> list[str]:
     """Two runs started together (the sensor's and a person's) while a BI reader queries in a loop:
     both finish, one after the other, and the reader sees no error and never two publishes mixed."""
-    stop = project.root / "stop_reader"
+    stop, reads_file = project.root / "stop_reader", project.root / "reads.jsonl"  # a file: a pipe would fill
     stop.unlink(missing_ok=True)
     reader = subprocess.Popen(
-        [sys.executable, "-c", _READER, str(project.published / "kpis.duckdb"), str(stop)],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", _READER, str(project.published / "kpis.duckdb"), str(stop), str(reads_file)]
     )
     runs = [start_run(project), start_run(project)]
     for run in runs:
         run.process.wait()
     time.sleep(0.2)
     stop.touch()
-    output, _ = reader.communicate(timeout=60)
-    reads = [json.loads(line) for line in output.splitlines()]
+    reader.wait(timeout=60)
+    reads = [json.loads(line) for line in reads_file.read_text().splitlines()]
     problems = [f"a run failed:\n{run.output()[-3000:]}" for run in runs if run.process.returncode != 0]
     if not any("Waiting for the warehouse" in run.output() for run in runs):
         problems.append("neither run waited for the other")

@@ -23,7 +23,7 @@ _READER = """
 import json, sys
 from pathlib import Path
 import duckdb
-database, stop = sys.argv[1], Path(sys.argv[2])
+database, stop, out = sys.argv[1], Path(sys.argv[2]), open(sys.argv[3], "w")
 while not stop.exists():
     try:
         with duckdb.connect(database, read_only=True) as con:
@@ -34,9 +34,9 @@ while not stop.exists():
                 "(select list(distinct computed_at::varchar) from latest_kpis), "
                 "(select count(*) from kpi_scorecard), (select scorecard_rows from publish_info)"
             ).fetchone()
-        print(json.dumps({"read": list(row)}), flush=True)
+        print(json.dumps({"read": list(row)}), file=out, flush=True)
     except Exception as error:
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), file=out, flush=True)
 """
 
 
@@ -46,10 +46,8 @@ def test_a_reader_in_a_loop_during_ten_publishes_sees_no_error_and_never_a_mix(t
     database = published / "kpis.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         publish(con, published, as_of=AS_OF, computed_at=FIRST)
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", _READER, str(database), str(stop)], stdout=subprocess.PIPE, text=True
-    )
+    stop, reads_file = tmp_path / "stop", tmp_path / "reads.jsonl"  # a file: a pipe would fill up
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(database), str(stop), str(reads_file)])
     try:
         with duckdb.connect(str(warehouse)) as con:
             for number in range(1, PUBLISHES + 1):
@@ -57,12 +55,12 @@ def test_a_reader_in_a_loop_during_ten_publishes_sees_no_error_and_never_a_mix(t
                     publish(con, published, as_of=AS_OF, computed_at=FIRST + timedelta(hours=number))
     finally:
         stop.touch()
-        output, _ = reader.communicate(timeout=60)
-    results = [json.loads(line) for line in output.splitlines()]
+        reader.wait(timeout=60)
+    results = [json.loads(line) for line in reads_file.read_text().splitlines()]
     errors = [r["error"] for r in results if "error" in r]
     seen = [tuple(r["read"]) for r in results if "read" in r]
     assert errors == []
     stamps = {stamp for stamp, *_ in seen}
-    assert len(seen) > PUBLISHES and len(stamps) >= 3  # the reader saw publishes come and go
+    assert len(seen) > PUBLISHES and len(stamps) >= PUBLISHES // 2  # it saw publishes come and go
     for stamp, scorecard, latest, rows, info_rows in seen:
         assert scorecard == [stamp] and latest == [stamp] and rows == info_rows
