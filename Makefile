@@ -73,3 +73,8 @@ demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)
 
 clean: ## Remove generated data and the Dagster home (keeps .venv)
 	rm -rf data/landing data/warehouse data/published data/quality data/bench $(DAGSTER_HOME)
+
+# --- faults (issue 11) ---
+.PHONY: chaos
+chaos: setup ## SIGKILL a full run at 20 random moments (small data), run again after each; prints how many survived
+	$(BIN)/python -m tests.chaos --kills $${KILLS:-20} --recover-every $${RECOVER_EVERY:-1}

@@ -11,13 +11,22 @@ Dagster and dbt log goes to data/logs/<job>-<time>.log, whose path is printed fi
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import socket
 import sys
 import time
+import uuid
 from datetime import datetime
 
 import dagster as dg
 
 from dagster_project import settings
+from dagster_project.warehouse import LockHolder, exclusive
+
+# Tags of a `make run`, so that a later run can tell that its process is gone.
+PID_TAG, HOST_TAG = "kpi/pid", "kpi/host"
+_UNFINISHED = (dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING)
 
 LOG_DIR = settings.PROJECT_ROOT / "data" / "logs"
 
@@ -53,22 +62,34 @@ def _run_config_and_tags(args: argparse.Namespace) -> tuple[dict, dict]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    landing = settings.landing_dir()
-    if _landing_is_empty():
-        print(f"Landing folder {landing} is empty: nothing to ingest (make demo-data writes demo files).")
-    else:
-        print(f"Using the files in {landing}", flush=True)
-
     from dagster_project.definitions import defs
     from dagster_project.progress import execute_with_progress
 
+    # SIGTERM ends the run as Ctrl-C does (Dagster maps both to an interrupt while steps run).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    instance = dg.DagsterInstance.get()
+    run_id = str(uuid.uuid4())
+    recovered: list[LockHolder] = []
     log_path = LOG_DIR / f"{args.job}-{datetime.now():%Y%m%d-%H%M%S}.log"
-    print(f"Running job {args.job} into {settings.warehouse_path()} (as of {settings.as_of()})")
-    print(f"Full Dagster and dbt log: {log_path}", flush=True)
-    run_config, tags = _run_config_and_tags(args)
-    result, progress = execute_with_progress(
-        defs.resolve_job_def(args.job), dg.DagsterInstance.get(), log_path, run_config, tags=tags
-    )
+    # The whole run holds the warehouse: a second `make run` waits here, before Dagster starts.
+    with exclusive(settings.warehouse_path(), run_id=run_id, on_recovered=recovered.append):
+        fail_dead_runs(instance, also=recovered[0].run_id if recovered else None)
+        landing = settings.landing_dir()
+        if _landing_is_empty():
+            print(f"Landing folder {landing} is empty: nothing to ingest (make demo-data writes demo files).")
+        else:
+            print(f"Using the files in {landing}", flush=True)
+        print(f"Running job {args.job} into {settings.warehouse_path()} (as of {settings.as_of()})")
+        print(f"Full Dagster and dbt log: {log_path}", flush=True)
+        run_config, tags = _run_config_and_tags(args)
+        result, progress = execute_with_progress(
+            defs.resolve_job_def(args.job),
+            instance,
+            log_path,
+            run_config,
+            run_id=run_id,
+            tags={**tags, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+        )
     _print_summary()
     if progress.errors:
         print(f"\n{len(progress.errors)} error(s); each names its step (full context in {log_path}):")
@@ -78,6 +99,41 @@ def main(argv: list[str] | None = None) -> int:
         f"{'Succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s; log: {log_path}"
     )
     return 0 if result.success else 1
+
+
+def _process_is_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def fail_dead_runs(instance: dg.DagsterInstance, also: str | None = None) -> list[str]:
+    """Mark failed the unfinished runs whose process is gone: `also` (the run that left the
+    warehouse lock behind) and every `make run` of this host whose pid no longer exists.
+
+    Called while holding the warehouse lock, so no live run of this warehouse is mid-write.
+    Frees any Dagster concurrency slots they claimed (older versions used a pool).
+    """
+    host = socket.gethostname()
+    failed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=list(_UNFINISHED))):
+        pid = run.tags.get(PID_TAG)
+        mine = run.tags.get(HOST_TAG) == host and pid is not None and _process_is_gone(int(pid))
+        if run.run_id != also and not mine:
+            continue
+        message = (
+            f"Marked failed by a later run: the process of this run (pid {pid or 'unknown'}) ended "
+            "without finishing it (killed?)."
+        )
+        instance.report_run_failed(run, message=message)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        print(f"Run {run.run_id} of job {run.job_name} was left unfinished by a dead process: marked failed")
+        failed.append(run.run_id)
+    return failed
 
 
 def _print_summary() -> None:
@@ -123,4 +179,8 @@ def _optional(con, sql: str):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("Interrupted (SIGINT or SIGTERM): stopped", file=sys.stderr)
+        sys.exit(130)

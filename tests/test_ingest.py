@@ -56,7 +56,17 @@ RULE_CASES = [
     ("crm.order_lines", {"line_number": " "}, "line_number: required value is missing"),
     ("crm.customers", {"region": ""}, "region: required value is missing"),
     ("crm.order_lines", {"quantity": "37.5"}, "quantity: 37.5 is not an integer"),
-    ("crm.order_lines", {"unit_price": "12,50"}, "unit_price: 12,50 is not a decimal number"),
+    (
+        "crm.order_lines",
+        {"unit_price": "12,50"},
+        "unit_price: 12,50 is not a decimal number (at most 28 digits before the point, 10 after)",
+    ),
+    # 11 places: rounding it would change the value, so it is a bad row.
+    (
+        "crm.order_lines",
+        {"unit_price": "0.12345678901"},
+        "unit_price: 0.12345678901 is not a decimal number (at most 28 digits before the point, 10 after)",
+    ),
     (
         "helpdesk.tickets",
         {"created_at": "2025-13-01 10:00"},

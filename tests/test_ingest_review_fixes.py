@@ -174,7 +174,9 @@ def test_a_corrupt_gzip_file_is_rejected_and_the_other_files_still_load(con, tmp
     assert con.execute(ledger + " order by file_id").fetchall() == expected
 
 
-# --- 4. Parquet decimals and doubles convert exactly to the stored DOUBLE -------------------------
+# --- 4. Parquet decimals and doubles convert exactly to the stored DECIMAL(38, 10) or are bad rows -
+
+NOT_A_DECIMAL = "is not a decimal number (at most 28 digits before the point, 10 after)"
 
 
 def _write_parquet(tmp_path, table_key: str, name: str, columns: dict) -> None:
@@ -201,28 +203,40 @@ def _runs(ideal_cycle_seconds: pa.Array, planned_minutes: pa.Array | None = None
     }
 
 
-def test_parquet_doubles_keep_their_exact_value_and_nan_or_inf_are_bad_rows(con, tmp_path):
-    values = [1e-13, 1e27, 0.1, 5e-324, float("nan"), float("inf")]
+def test_parquet_doubles_keep_their_exact_value_and_nan_inf_or_too_many_digits_are_bad_rows(con, tmp_path):
+    values = [0.1, 19.99, 1e27, 1e-10, 1e-13, 1e28, float("nan"), float("inf")]
     _write_parquet(tmp_path, "mes.production_runs", "r.parquet", _runs(pa.array(values, pa.float64())))
     (result,) = ingest(con, tmp_path, "mes.production_runs")
-    # Rows 1-4 are positive doubles (ideal_cycle_seconds > 0 holds); rows 5-6 are no decimal number.
-    assert _counts(result) == ("loaded", 6, 4, 2)
+    # Rows 1-4 are doubles whose shortest text fits DECIMAL(38, 10); 5 has 13 places, 6 has 29
+    # digits before the point, 7-8 are no number.
+    assert _counts(result) == ("loaded", 8, 4, 4)
     assert con.execute(
         "select run_id, ideal_cycle_seconds from raw.mes__production_runs order by _source_line"
-    ).fetchall() == [("PR1", 1e-13), ("PR2", 1e27), ("PR3", 0.1), ("PR4", 5e-324)]
-    assert [(file, line, reason) for file, line, _, reason in _quarantine(con, "mes.production_runs")] == [
-        ("mes/production_runs/r.parquet", 5, "ideal_cycle_seconds: nan is not a decimal number"),
-        ("mes/production_runs/r.parquet", 6, "ideal_cycle_seconds: inf is not a decimal number"),
+    ).fetchall() == [
+        ("PR1", Decimal("0.1")),
+        ("PR2", Decimal("19.99")),
+        ("PR3", Decimal(10**27)),
+        ("PR4", Decimal("0.0000000001")),
+    ]
+    assert [(line, reason) for _, line, _, reason in _quarantine(con, "mes.production_runs")] == [
+        (5, f"ideal_cycle_seconds: 0.0000000000001 {NOT_A_DECIMAL}"),
+        (6, f"ideal_cycle_seconds: 10000000000000000000000000000 {NOT_A_DECIMAL}"),
+        (7, f"ideal_cycle_seconds: nan {NOT_A_DECIMAL}"),
+        (8, f"ideal_cycle_seconds: inf {NOT_A_DECIMAL}"),
     ]
 
 
-def test_parquet_float32_widens_exactly(con, tmp_path):
-    _write_parquet(tmp_path, "mes.production_runs", "r.parquet", _runs(pa.array([0.1], pa.float32())))
-    ingest(con, tmp_path, "mes.production_runs")
-    # float32 0.1 is 13421773 / 2**27 = 0.100000001490116119384765625 exactly.
-    assert con.execute("select ideal_cycle_seconds from raw.mes__production_runs").fetchone() == (
-        13421773 / 2**27,
-    )
+def test_a_parquet_float32_is_taken_as_the_exact_value_it_holds(con, tmp_path):
+    # float32 0.5 is exact; float32 0.1 is 13421773 / 2**27 = 0.100000001490116119384765625,
+    # 27 places: not a DECIMAL(38, 10), so a bad row rather than a rounded value.
+    _write_parquet(tmp_path, "mes.production_runs", "r.parquet", _runs(pa.array([0.5, 0.1], pa.float32())))
+    (result,) = ingest(con, tmp_path, "mes.production_runs")
+    assert _counts(result) == ("loaded", 2, 1, 1)
+    assert con.execute("select ideal_cycle_seconds from raw.mes__production_runs").fetchall() == [
+        (Decimal("0.5"),)
+    ]
+    ((_, line, _, reason),) = _quarantine(con, "mes.production_runs")
+    assert (line, reason) == (2, f"ideal_cycle_seconds: 0.10000000149011612 {NOT_A_DECIMAL}")
 
 
 def test_parquet_doubles_that_are_no_bigint_are_bad_rows_in_integer_columns(con, tmp_path):
@@ -236,8 +250,8 @@ def test_parquet_doubles_that_are_no_bigint_are_bad_rows_in_integer_columns(con,
     ]
 
 
-def test_parquet_decimals_become_the_double_their_text_gives_in_a_csv(con, tmp_path):
-    small, wide = Decimal("0.00000000000001"), Decimal("123456789012345678901234.56789012345678")
+def test_parquet_decimals_keep_their_exact_value_when_it_fits_and_are_bad_rows_otherwise(con, tmp_path):
+    fits, small, wide = Decimal("1234567.8900000000000"), Decimal("0.00000000000001"), Decimal(10**30)
     _write_parquet(
         tmp_path,
         "crm.products",
@@ -246,7 +260,7 @@ def test_parquet_decimals_become_the_double_their_text_gives_in_a_csv(con, tmp_p
             "product_id": ["P1", "P2"],
             "product_name": ["Pumpe", "Ventil"],
             "category": ["pumps", "valves"],
-            "unit_cost": pa.array([small, wide], pa.decimal128(38, 14)),  # scale 14 > the old 12
+            "unit_cost": pa.array([fits, small], pa.decimal128(38, 14)),  # scale 14, trailing zeros
         },
     )
     _write_parquet(
@@ -257,18 +271,17 @@ def test_parquet_decimals_become_the_double_their_text_gives_in_a_csv(con, tmp_p
             "product_id": ["P3"],
             "product_name": ["Motor"],
             "category": ["motors"],
-            "unit_cost": pa.array([Decimal(10**30)], pa.decimal128(38, 0)),  # 31 digits > the old 26
+            "unit_cost": pa.array([wide], pa.decimal128(38, 0)),  # 31 digits before the point
         },
     )
     results = ingest(con, tmp_path, "crm.products")
-    assert [_counts(r) for r in results] == [("loaded", 2, 2, 0), ("loaded", 1, 1, 0)]
-    # The same DOUBLE as a CSV field with that text: the correctly rounded nearest double.
-    assert con.execute(
-        "select product_id, unit_cost from raw.crm__products order by product_id"
-    ).fetchall() == [
-        ("P1", 1e-14),
-        ("P2", float("123456789012345678901234.56789012345678")),
-        ("P3", 1e30),
+    assert [_counts(r) for r in results] == [("loaded", 2, 1, 1), ("loaded", 1, 0, 1)]
+    assert con.execute("select product_id, unit_cost from raw.crm__products").fetchall() == [
+        ("P1", Decimal("1234567.89"))
+    ]
+    assert sorted((file, reason) for file, _, _, reason in _quarantine(con, "crm.products")) == [
+        ("crm/products/a.parquet", f"unit_cost: 0.00000000000001 {NOT_A_DECIMAL}"),
+        ("crm/products/b.parquet", f"unit_cost: {10**30} {NOT_A_DECIMAL}"),
     ]
 
 

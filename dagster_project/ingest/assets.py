@@ -10,7 +10,7 @@ from dagster_project.catalog import freshness_limits_by_source, load_catalog
 from dagster_project.ingest.contract import TABLES, Table
 from dagster_project.ingest.loader import TableLoader
 from dagster_project.ingest.raw_schema import create_raw_tables
-from dagster_project.warehouse import DUCKDB_POOL, Warehouse
+from dagster_project.warehouse import Warehouse
 
 
 def raw_asset_key(table: Table) -> dg.AssetKey:
@@ -46,7 +46,6 @@ def _ingest_asset(table: Table, limits: dict[str, int]) -> dg.AssetsDefinition:
         ),
         retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
         freshness_policy=freshness_policy(table, limits),
-        pool=DUCKDB_POOL,
     )
     def ingest(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         loader = None
@@ -66,6 +65,9 @@ def _ingest_asset(table: Table, limits: dict[str, int]) -> dg.AssetsDefinition:
         except Exception as error:
             failed_file = loader.current_file if loader else None
             raise dg.Failure(description=ingest_failure_message(table, failed_file, error)) from error
+        for result in results:
+            if result.status == "not_settled":
+                context.log.warning(f"{result.file_path}: {result.message}")
         rejected = [r for r in results if r.status == "rejected"]
         for result in rejected:
             context.log.error(
@@ -80,6 +82,7 @@ def _ingest_asset(table: Table, limits: dict[str, int]) -> dg.AssetsDefinition:
                 "rows_quarantined": sum(r.rows_quarantined for r in results),
                 "files_rejected": len(rejected),
                 "files_duplicate": sum(r.status == "duplicate" for r in results),
+                "files_not_settled": sum(r.status == "not_settled" for r in results),
                 "raw_rows_total": total_rows,
             }
         )

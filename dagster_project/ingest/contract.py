@@ -14,10 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# `dec` (money, hours, kilograms, fractions) is an exact decimal, so that a sum is the same to the
+# last digit however DuckDB splits it across threads (a DOUBLE sum is not). A value needs more
+# digits than this is a bad row, never rounded.
+DEC_INTEGER_DIGITS, DEC_SCALE = 28, 10
+DEC_TYPE = f"DECIMAL({DEC_INTEGER_DIGITS + DEC_SCALE}, {DEC_SCALE})"
+
 DUCKDB_TYPES = {
     "str": "VARCHAR",
     "int": "BIGINT",
-    "dec": "DOUBLE",
+    "dec": DEC_TYPE,
     "ts": "TIMESTAMPTZ",
     "date": "DATE",
     "bool": "BOOLEAN",

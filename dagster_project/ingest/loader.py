@@ -39,10 +39,15 @@ class FileRejected(Exception):
     """The whole file breaks the contract (encoding, header, format): nothing of it loads."""
 
 
+class FileNotSettled(Exception):
+    """The file changed or disappeared while it was read (still being written, replaced, moved):
+    nothing of it is recorded, so the next run reads it again as it is then."""
+
+
 @dataclass(frozen=True)
 class FileResult:
     file_path: str
-    status: str  # loaded | duplicate | rejected | already_ingested
+    status: str  # loaded | duplicate | rejected (in the ledger) | already_ingested | not_settled
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -194,7 +199,9 @@ class TableLoader:
             # Kept after an unexpected error, so the failure message can name the file.
             self.current_file = path
             result = self.load_file(path)
-            if result.status != "already_ingested":
+            if result.status == "not_settled":
+                self.log(f"{self.table.key}: {result.file_path} {result.message}")
+            elif result.status != "already_ingested":
                 self.log(
                     f"{self.table.key}: {result.file_path} {result.status}: read {result.rows_read:,}, "
                     f"loaded {result.rows_loaded:,}, quarantined {result.rows_quarantined:,}"
@@ -221,6 +228,42 @@ class TableLoader:
 
     def load_file(self, path: Path) -> FileResult:
         label = path.relative_to(self.landing_root).as_posix()
+        try:
+            return self._load_file(path, label)
+        except (FileNotSettled, FileNotFoundError) as error:
+            reason = error if isinstance(error, FileNotSettled) else "it disappeared before it was read"
+            return FileResult(label, "not_settled", message=f"not loaded, read again next run: {reason}")
+
+    def _outside_landing(self, path: Path) -> Path | None:
+        """Where a file that is a link to somewhere outside the landing folder points."""
+        target = path.resolve()
+        return None if target.is_relative_to(self.landing_root.resolve()) else target
+
+    def _ensure_settled(self, path: Path, scan: _Scan) -> None:
+        """The file is as it was when scanned: same size and modification time."""
+        now = path.stat()
+        if (now.st_size, now.st_mtime_ns) != (scan.stored_bytes, scan.modified_ns):
+            raise FileNotSettled(
+                f"it changed while it was read ({scan.stored_bytes:,} → {now.st_size:,} bytes; "
+                "still being written?)"
+            )
+
+    def _load_file(self, path: Path, label: str) -> FileResult:
+        outside = self._outside_landing(path)
+        if outside is not None:
+            # Never read: its ledger row is keyed by where it points, not by its bytes.
+            found = path.lstat()
+            scan = _Scan(
+                hashlib.sha256(f"link to {outside}".encode()).hexdigest(), 0, 0, None, 0, found.st_mtime_ns
+            )
+            if self.con.execute(
+                f"select count(*) from {LEDGER_TABLE} where source_table = ? and file_path = ? and content_hash = ?",
+                [self.table.key, label, scan.content_hash],
+            ).fetchone()[0]:
+                return FileResult(label, "already_ingested")
+            return self._record_rejected(
+                label, scan, f"{label}: a link to {outside}, outside the landing folder: not read"
+            )
         if self._unchanged_since_ingested(label, path):
             return FileResult(label, "already_ingested")
         self._has_malformed = False
@@ -250,6 +293,7 @@ class TableLoader:
             return FileResult(label, "already_ingested")
         loaded_before = [file_path for file_path, status in seen if status == "loaded"]
         if loaded_before and not unreadable:
+            self._ensure_settled(path, scan)
             return self._record(
                 label, scan, "duplicate", 0, 0, 0, f"same content as {loaded_before[0]}: skipped"
             )
@@ -265,8 +309,9 @@ class TableLoader:
                 columns = stage(path, label, scan)
             except duckdb.Error as error:
                 raise FileRejected(f"{label}: could not be read: {error}") from error
-            return self._validate_and_load(label, scan, columns)
+            return self._validate_and_load(path, label, scan, columns)
         except FileRejected as rejection:
+            self._ensure_settled(path, scan)  # a file that vanished or grew is no bad file
             return self._record_rejected(label, scan, str(rejection))
         finally:
             self.con.execute("drop view if exists _stage")
@@ -377,7 +422,7 @@ class TableLoader:
     # --- validation and load ---------------------------------------------------
 
     def _validate_and_load(
-        self, label: str, scan: _Scan, columns_extra: tuple[list[str], list[str]]
+        self, path: Path, label: str, scan: _Scan, columns_extra: tuple[list[str], list[str]]
     ) -> FileResult:
         columns, extra = columns_extra
         typed = ", ".join(f'"{c.name}" := {parse_expr(c)}' for c in self.table.columns)
@@ -418,6 +463,9 @@ class TableLoader:
             self._insert_ledger(
                 file_id, label, scan, "loaded", loaded + quarantined, loaded, quarantined, message
             )
+            # Read twice (hash, then rows): both reads saw the content scanned only if the file
+            # did not change meanwhile. Otherwise nothing of it is kept.
+            self._ensure_settled(path, scan)
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")

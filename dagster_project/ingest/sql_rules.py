@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from dagster_project.ingest.contract import Column, Table
+from dagster_project.ingest.contract import DEC_INTEGER_DIGITS, DEC_SCALE, DEC_TYPE, Column, Table
 
 # ISO 8601: date, `T` or space, hh:mm[:ss[.fraction]], optional offset Z, +hh:mm or +hhmm.
 # The contract sets no limit on the fraction's digits.
@@ -88,9 +88,11 @@ def parse_expr(column: Column) -> str:
             # Only integer literals: DuckDB's cast would round '37.5' to 38.
             return f"case when regexp_full_match({t}, '[+-]?[0-9]+') then try_cast({t} as bigint) end"
         case "dec":
+            # A decimal literal that fits the type exactly (trailing zeros beyond the scale are fine).
+            fits = f"[+-]?0*[0-9]{{0,{DEC_INTEGER_DIGITS}}}([.][0-9]{{0,{DEC_SCALE}}}0*)?"
             return (
                 f"case when regexp_full_match({t}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)') "
-                f"then try_cast({t} as double) end"
+                f"and regexp_full_match({t}, '{fits}') then try_cast({t} as {DEC_TYPE}) end"
             )
         case "date":
             return f"case when regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({t} as date) end"
@@ -121,7 +123,7 @@ def column_reasons(column: Column, latest_event_date: date) -> list[str]:
         reasons.append(f"case when {t} is null then '{name}: required value is missing' end")
     type_words = {
         "int": "an integer",
-        "dec": "a decimal number",
+        "dec": f"a decimal number (at most {DEC_INTEGER_DIGITS} digits before the point, {DEC_SCALE} after)",
         "date": "a date (YYYY-MM-DD)",
         "ts": "an ISO 8601 timestamp",
         "bool": "a boolean (true/false, 1/0, yes/no)",

@@ -10,7 +10,7 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.catalog import load_catalog, tightest_freshness_limit
-from dagster_project.warehouse import DUCKDB_POOL, Warehouse
+from dagster_project.warehouse import Warehouse
 
 # The published files; the quality checks of the published outputs attach to this key.
 PUBLISHED_KEY = dg.AssetKey(["published_kpis"])
@@ -33,7 +33,6 @@ _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
         if _FRESHNESS_HOURS
         else None
     ),
-    pool=DUCKDB_POOL,
     description=(
         "The dbt models kpi_scorecard and kpi_flags worded (guardrail flag sentences, commentary in "
         "Danish and English) and published to `<KPI_PUBLISH_DIR>`: kpis.duckdb (swapped in "

@@ -15,7 +15,10 @@ kpis.duckdb is written in storage version v1.0.0, which DuckDB 1.x readers (the 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -217,6 +220,43 @@ def _remove(*paths: Path) -> None:
             candidate.unlink(missing_ok=True)
 
 
+def remove_leftovers(publish_dir: Path) -> list[Path]:
+    """Temporary files of a publish that died before it cleaned up (killed, power cut).
+
+    Only one run writes the publish folder at a time (it holds the warehouse's writer lock), so
+    any temporary file found here belongs to a run that is gone.
+    """
+    found = [
+        *publish_dir.glob(f".{DATABASE_FILE}.*.tmp*"),
+        *publish_dir.glob(f".{HTML_FILE}.*.tmp"),
+        *(publish_dir / PARQUET_FOLDER).glob(".*.parquet.*.tmp"),
+    ]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
+def _is_disk_full(error: BaseException | None) -> bool:
+    """Whether the error, or one it happened while handling (a failed detach), is ENOSPC."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if isinstance(error, duckdb.Error) and "No space left on device" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def disk_full_message(publish_dir: Path) -> str:
+    free = shutil.disk_usage(publish_dir).free
+    return (
+        f"The disk is full: no space left on the file system of {publish_dir} ({free:,} bytes free) "
+        "while writing the new published files. The last good published files are unchanged and "
+        "the partial new ones removed. Free space there (a new publish needs about twice the size "
+        "of the current files while it is written) and run again."
+    )
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -245,7 +285,8 @@ def _write_database(con: duckdb.DuckDBPyConnection, temporary: Path) -> None:
                 con.execute(f"create view {_ALIAS}.main.{view} as {query}")
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it already
+                con.execute("rollback")
             raise
     finally:
         con.execute(f'use "{original}"')
@@ -343,6 +384,7 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, *, run_id: str | 
     html_path = publish_dir / HTML_FILE
     html_tmp = publish_dir / f".{HTML_FILE}.{token}.tmp"
     moves: dict[Path, Path] = {}
+    remove_leftovers(publish_dir)
     try:
         _write_database(con, database_tmp)
         verify_published_database(database_tmp, rows, computed_at)
@@ -356,6 +398,10 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, *, run_id: str | 
         for temporary, final in moves.items():
             _replace(temporary, final)
         _replace(database_tmp, database)
+    except (OSError, duckdb.Error) as error:
+        if _is_disk_full(error):
+            raise PublishError(disk_full_message(publish_dir)) from error
+        raise
     finally:
         _remove(database_tmp, html_tmp, *moves)
     persist_commentary_cache(con)

@@ -23,7 +23,7 @@ import dagster as dg
 from dagster_project import settings
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.contract import TABLES, Table
-from dagster_project.warehouse import DUCKDB_POOL, Warehouse
+from dagster_project.warehouse import Warehouse
 from expectations.spec import ExpectationSpec, load_suites
 
 KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
@@ -157,7 +157,6 @@ _INGEST_SPECS = [
 @dg.multi_asset_check(
     specs=_INGEST_SPECS,
     name="ingest_quality_checks",
-    pool=DUCKDB_POOL,
     description="Freshness and ingest health suites (expectations/suites/), run once for every ingest asset.",
 )
 def ingest_quality_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
@@ -199,7 +198,6 @@ _MART_SPECS = [
 @dg.multi_asset_check(
     specs=_MART_SPECS,
     name="kpi_values_quality_checks",
-    pool=DUCKDB_POOL,
     description="Consistent-definition suite on kpi_values, and the gate on the source suites; "
     "error-level checks block the publish step.",
 )
@@ -286,7 +284,6 @@ def published_outputs_findings(publish_dir, expected_rows: int | None) -> tuple[
 @dg.asset_check(
     asset=PUBLISH_KEY,
     name="published_outputs_readable_and_complete",
-    pool=DUCKDB_POOL,
     description=f"{PUBLISHED_DATABASE}, {PUBLISHED_PARQUET} and {PUBLISHED_HTML} open, and hold as many "
     "rows as kpi_values in the warehouse.",
 )

@@ -17,7 +17,7 @@ from dagster_project.catalog import (
     write_catalog_tables,
 )
 from dagster_project.transform.project import dbt_project, ensure_manifest, keep_partial_parse, kpi_sql_texts
-from dagster_project.warehouse import DUCKDB_POOL, Warehouse
+from dagster_project.warehouse import Warehouse
 
 CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
 
@@ -28,7 +28,6 @@ CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
     kinds={"duckdb", "yaml"},
     description="The KPI catalog (dbt_models/kpi_catalog.yml) as `catalog.*` tables, with each KPI's "
     "definition version (hash of its catalog entry and the SQL that computes it).",
-    pool=DUCKDB_POOL,
 )
 def kpi_catalog(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     catalog = load_catalog()
@@ -197,7 +196,6 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
     project=dbt_project,
     exclude=" ".join([*FACT_MODELS, SCORECARD_MODELS]),
     dagster_dbt_translator=_TRANSLATOR,
-    pool=DUCKDB_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
@@ -210,7 +208,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     select=SCORECARD_MODELS,
     name="dbt_scorecard_models",
     dagster_dbt_translator=_TRANSLATOR,
-    pool=DUCKDB_POOL,
 )
 def dbt_scorecard_models_step(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """Targets, freshness, data quality, flags and the scorecard: every number the export publishes."""
@@ -226,7 +223,6 @@ def dbt_scorecard_models_step(context: dg.AssetExecutionContext, dbt: DbtCliReso
     partitions_def=fact_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=_TRANSLATOR,
-    pool=DUCKDB_POOL,
 )
 def dbt_fact_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """A partitioned run (a backfill) rebuilds the facts of its days, delete+insert by key in

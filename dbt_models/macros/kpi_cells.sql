@@ -14,6 +14,17 @@
 -#}
 
 
+{% macro kpi_exact(expression) %}
+    {#-
+        What an event adds to a sum, as an exact decimal: contract decimals are DECIMAL(38, 10)
+        and a sum of them stays exact, so a rebuild gives the same number to the last digit
+        (a sum of doubles depends on the order DuckDB's threads add them in). The published
+        value, numerator and denominator are doubles again, rounded once from the exact sum.
+    -#}
+    cast({{ expression }} as decimal(38, 10))
+{%- endmacro %}
+
+
 {% macro kpi_dimension_columns(dimensions) %}
     {#-
         The breakdowns an event counts in, as three name/value column pairs. `dimensions` maps a
@@ -66,8 +77,8 @@
     cast({{ event_on }} as date) as event_on,
     cast({{ is_bounding }} as boolean) as is_bounding,
     {{ kpi_dimension_columns(dimensions) }},
-    cast({{ numerator }} as double) as numerator,
-    cast({{ denominator }} as double) as denominator,
+    {{ kpi_exact(numerator) }} as numerator,
+    {{ kpi_exact(denominator) }} as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
     cast({{ people }} as double) as people
@@ -94,8 +105,8 @@
     cast({{ event_on }} as date) as event_on,
     cast({{ is_bounding }} as boolean) as is_bounding,
     {{ kpi_dimension_columns(dimensions) }},
-    cast({{ numerator }} as double) as numerator,
-    cast({{ denominator }} as double) as denominator,
+    {{ kpi_exact(numerator) }} as numerator,
+    {{ kpi_exact(denominator) }} as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
     cast({{ people }} as double) as people,
@@ -383,9 +394,9 @@
         period_end,
         dimension_name,
         dimension_value,
-        value,
-        numerator,
-        denominator,
+        cast(value as double) as value,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
         cast(
             case sample_kind
                 when 'population' then coalesce(cell_population_count, 0)
