@@ -45,7 +45,7 @@ AS_OF = "2026-11-26"
 TIME_DEPENDENT = {
     "computed_at",
     "run_id",
-    "first_published_at",
+    "first_computed_at",
     "written_by_duckdb",
 }
 # The data-quality annotations of the latest ingest batch (its quarantine rate): a kill splits a
