@@ -213,7 +213,8 @@ def kill_run_at(project: Project, point: str, rng: random.Random) -> tuple[Kill,
         )
         os.killpg(run.process.pid, signal.SIGKILL)
     time.sleep(0.2)
-    held = killed and bool(lock_path(project.warehouse).read_text().strip())
+    lock = lock_path(project.warehouse)
+    held = killed and lock.exists() and bool(lock.read_text().strip())
     kill = Kill(point, delay, killed, held, _last_step(run), orphans, time.monotonic() - started)
     return kill, run
 
