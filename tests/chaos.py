@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.settings import PROJECT_ROOT
+from dagster_project.warehouse import lock_path
 
 AS_OF = "2026-11-26"
 # Columns of the published file that depend on when the run happened, not on its input (README).
@@ -167,6 +168,7 @@ class Kill:
     point: str
     delay: float
     killed: bool  # False: the run ended before the kill came
+    held_lock: bool  # the killed run still held the warehouse lock (False: it had released it)
     step: str  # the step the last log line named
     orphans: int  # processes of the run still alive 10 s after the kill
     seconds: float
@@ -211,7 +213,9 @@ def kill_run_at(project: Project, point: str, rng: random.Random) -> tuple[Kill,
         )
         os.killpg(run.process.pid, signal.SIGKILL)
     time.sleep(0.2)
-    kill = Kill(point, delay, killed, _last_step(run), orphans, time.monotonic() - started)
+    lock = lock_path(project.warehouse)
+    held = killed and lock.exists() and bool(lock.read_text().strip())
+    kill = Kill(point, delay, killed, held, _last_step(run), orphans, time.monotonic() - started)
     return kill, run
 
 
@@ -425,7 +429,7 @@ def chaos(
         problems = []
         if previous_killed and "Recovered the warehouse lock of run" not in run.output():
             problems.append("the run after a kill did not say it recovered the dead run's lock")
-        previous_killed = kill.killed
+        previous_killed = kill.held_lock
         if kill.orphans:
             problems.append(f"{kill.orphans} process(es) of the killed run still ran 10 s after the kill")
         if not kill.killed and run.process.returncode != 0:
@@ -434,7 +438,7 @@ def chaos(
         problems += publish_problems(project, before, before_run, reference.digest if complete else None)
         problems += warehouse_problems(project)
         if number % recover_every == 0 or number == len(points):
-            problems += _recover(project, reference, expect_recovery=kill.killed, complete=complete)
+            problems += _recover(project, reference, expect_recovery=kill.held_lock, complete=complete)
             previous_killed = False  # that run recovered the lock
         rounds.append(Round(kill, problems))
         what = "killed" if kill.killed else "finished before the kill"
