@@ -54,6 +54,8 @@ TIME_DEPENDENT = {
 # while every KPI value is the same.
 BATCH_DEPENDENT = {"data_quality_status", "data_quality_notes"}
 KILL_POINTS = ("ingest", "dbt", "checks", "export")
+# What `make run` prints before the job starts (dagster_project/run.py): where its full log goes.
+LOG_LINE = "Full Dagster and dbt log: "
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,28 @@ def start_run(project: Project) -> Run:
     )
     run = Run(process)
 
+    def follow(log: Path) -> None:
+        """The run's full Dagster and dbt log (the console shows a short display instead)."""
+        while not log.exists() and process.poll() is None:
+            time.sleep(0.01)
+        if not log.exists():
+            return
+        with log.open(encoding="utf-8", errors="replace") as handle:
+            while True:
+                line = handle.readline()
+                if line:
+                    run.lines.append(line)
+                elif process.poll() is not None:
+                    break
+                else:
+                    time.sleep(0.01)
+
     def read() -> None:
         for line in process.stdout:
             run.lines.append(line)
+            if line.startswith(LOG_LINE):
+                log = Path(line[len(LOG_LINE) :].strip())
+                threading.Thread(target=follow, args=(log,), daemon=True).start()
 
     threading.Thread(target=read, daemon=True).start()
     return run
@@ -175,11 +196,12 @@ class Kill:
 
 
 def _last_step(run: Run) -> str:
+    levels = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
     for line in reversed(run.lines):
-        # <time> - dagster - <level> - <job> - <run id> - [<pid> - ]<step> - <message>
+        # The run's log file: <time> - <level> - <job> - <run id> - [<pid> - ]<step> - <message>
         parts = line.split(" - ")
-        if len(parts) >= 7 and parts[1] == "dagster":
-            return parts[6] if parts[5].isdigit() else parts[5]
+        if len(parts) >= 6 and parts[1] in levels:
+            return parts[5] if parts[4].isdigit() else parts[4]
     return "(before the first step)"
 
 
