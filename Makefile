@@ -72,7 +72,7 @@ demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)
 	$(BIN)/python -m tools.demo_data --out "$${KPI_LANDING_DIR:-data/landing}" --scale $${SCALE:-1} --seed $${SEED:-42}
 
 clean: ## Remove generated data and the Dagster home (keeps .venv)
-	rm -rf data/landing data/warehouse data/published data/quality data/bench $(DAGSTER_HOME)
+	rm -rf data/landing data/warehouse data/published data/quality data/bench data/cache $(DAGSTER_HOME)
 
 # --- faults (issue 11) ---
 .PHONY: chaos

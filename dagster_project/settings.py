@@ -39,6 +39,11 @@ def publish_dir() -> Path:
     return _path("KPI_PUBLISH_DIR", "data/published")
 
 
+def commentary_cache_path() -> Path:
+    """The export's cache of worded sentences (neither the warehouse nor a published file)."""
+    return _path("KPI_CACHE_DIR", "data/cache") / "commentary.parquet"
+
+
 def today_in_copenhagen(now: datetime | None = None) -> date:
     """The local date in Europe/Copenhagen at `now` (an aware datetime; default: the current instant).
 

@@ -16,7 +16,6 @@ from dagster_project.catalog import FUNCTIONS, load_catalog
 from dagster_project.publish.assets import published_file_is_safe_to_read, published_kpis
 from dagster_project.publish.checks import check_published_database, header_storage_number
 from dagster_project.publish.publish import PUBLISHED_TABLES, SCORECARD_COLUMNS, VIEWS, PublishError, publish
-from dagster_project.publish.wording import COMMENTARY_CACHE
 from dagster_project.warehouse import Warehouse
 from tests.publish_fixtures import (
     build_scorecard,
@@ -233,10 +232,11 @@ def test_commentary_is_reused_for_unchanged_rows_and_reworded_where_an_input_cha
     (tmp_path / "cached").mkdir()
     warehouse = make_warehouse(tmp_path / "cached" / "warehouse.duckdb", nps_rows(october=25.0), as_of=as_of)
     build_scorecard(warehouse)
+    cache = tmp_path / "cache" / "commentary.parquet"
     with duckdb.connect(str(warehouse)) as con:
-        first = publish(con, tmp_path / "out")
+        first = publish(con, tmp_path / "out", commentary_cache=cache)
         first_sentences = _sentences(first)
-        second = publish(con, tmp_path / "out")
+        second = publish(con, tmp_path / "out", commentary_cache=cache)
         assert (first.summary.sentences_worded, second.summary.sentences_worded) == (3, 0)
         assert _sentences(second) == first_sentences
         # October moves: its own sentence and November's (October is November's previous
@@ -244,10 +244,16 @@ def test_commentary_is_reused_for_unchanged_rows_and_reworded_where_an_input_cha
         write_kpi_values(con, nps_rows(october=28.0), as_of)
     build_scorecard(warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        third = publish(con, tmp_path / "out")
+        third = publish(con, tmp_path / "out", commentary_cache=cache)
         third_sentences = _sentences(third)
         assert third.summary.sentences_worded == 2
-        assert con.execute(f"select count(*) from {COMMENTARY_CACHE}").fetchone()[0] == 3
+    # The cache is a file of its own; the export wrote nothing to the warehouse.
+    assert duckdb.execute(f"select count(*) from read_parquet('{cache}')").fetchone()[0] == 3
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert (
+            con.execute("select count(*) from duckdb_tables() where schema_name = 'publish'").fetchone()[0]
+            == 0
+        )
     # The cache never changes a sentence: a warehouse without one words the same.
     (tmp_path / "fresh").mkdir()
     uncached = publish_fixture(tmp_path / "fresh", nps_rows(october=28.0), as_of=as_of)

@@ -43,7 +43,12 @@ def published_kpis(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     from dagster_project.publish.publish import publish
 
     with warehouse.connection() as con:
-        result = publish(con, settings.publish_dir(), run_id=context.run.run_id)
+        result = publish(
+            con,
+            settings.publish_dir(),
+            run_id=context.run.run_id,
+            commentary_cache=settings.commentary_cache_path(),
+        )
     summary = result.summary
     context.log.info(
         f"Published {summary.rows} rows of {summary.kpis} KPIs; "

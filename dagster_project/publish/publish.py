@@ -341,16 +341,24 @@ def _require_models(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, *, run_id: str | None = None) -> PublishResult:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    publish_dir: Path,
+    *,
+    run_id: str | None = None,
+    commentary_cache: Path | None = None,
+) -> PublishResult:
     """Word the dbt models of the KPI product (read through `con`, the warehouse) and publish them.
 
     The as-of date and computation time are the models' (kpi_scorecard.as_of_date, computed_at).
-    The commentary cache in the warehouse is updated only after the files are in place.
+    Nothing is written to the warehouse (only temporary tables of `con`). `commentary_cache`, a
+    Parquet file of the last publish's sentences, is read and, after the files are in place,
+    replaced; without it every sentence is worded.
     """
     _require_models(con)
     run_id = run_id or uuid.uuid4().hex
     word_flags(con)
-    worded = word_commentary(con)
+    worded = word_commentary(con, cache=commentary_cache)
     con.execute(SCORECARD_SQL)
     # Copied into the connection: the published file's views are written with it as the default
     # database, where the warehouse's main schema is not the one named main.
@@ -404,7 +412,8 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, *, run_id: str | 
         raise
     finally:
         _remove(database_tmp, html_tmp, *moves)
-    persist_commentary_cache(con)
+    if commentary_cache is not None:
+        persist_commentary_cache(con, commentary_cache)
     return PublishResult(
         database_path=database,
         parquet_paths=tuple(sorted(moves.values())),

@@ -9,13 +9,14 @@ tables in the connection for the export:
     _pub_sentences  commentary_da / commentary_en per row key of kpi_scorecard
 
 A sentence is a pure function of its inputs and of the wording code, so the commentary of a row
-whose inputs did not change is reused from the last publish (`publish.commentary_cache`, keyed
-by a hash of both) and only the others are worded.
+whose inputs did not change is reused from the last publish (a Parquet cache file outside the
+warehouse and the published folder, keyed by a hash of both) and only the others are worded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,8 +36,6 @@ from dagster_project.publish.commentary import (
 
 SCORECARD_MODEL = "main.kpi_scorecard"
 FLAGS_MODEL = "main.kpi_flags"
-CACHE_SCHEMA = "publish"
-COMMENTARY_CACHE = f"{CACHE_SCHEMA}.commentary_cache"
 COMMENTARY_CODE_VERSION = hashlib.sha256(
     b"".join(Path(module.__file__).read_bytes() for module in (commentary_module, formatting_module))
 ).hexdigest()[:16]
@@ -50,14 +49,6 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> Iterator[dict]:
     while batch := cursor.fetchmany(_BATCH_ROWS):
         for row in batch:
             yield dict(zip(names, row, strict=True))
-
-
-def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    try:
-        con.execute(f"select * from {relation} limit 0")
-    except duckdb.CatalogException:
-        return False
-    return True
 
 
 # ── Flags ────────────────────────────────────────────────────────────────────
@@ -231,15 +222,22 @@ def _sentence(row: dict, lang: str) -> str:
     )
 
 
-def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL) -> int:
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def word_commentary(
+    con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL, cache: Path | None = None
+) -> int:
     """`_pub_sentences` (row key → commentary_da, commentary_en); returns the rows worded anew.
 
-    Needs `_pub_flags` (word_flags): a row's flags add their remarks to its sentence.
+    Needs `_pub_flags` (word_flags): a row's flags add their remarks to its sentence. `cache`: the
+    Parquet file of the last publish's sentences, if any.
     """
     con.execute(_commentary_input_sql(scorecard))
     cached = (
-        COMMENTARY_CACHE
-        if _exists(con, COMMENTARY_CACHE)
+        f"read_parquet('{_sql_path(cache)}')"
+        if cache is not None and cache.exists()
         else "(select ''::varchar as commentary_key, ''::varchar as commentary_da, "
         "''::varchar as commentary_en limit 0)"
     )
@@ -281,7 +279,9 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
     return len(worded["commentary_key"])
 
 
-def persist_commentary_cache(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep this publish's sentences (and only those) for the next one."""
-    con.execute(f"create schema if not exists {CACHE_SCHEMA}")
-    con.execute(f"create or replace table {COMMENTARY_CACHE} as select * from _pub_new_sentences")
+def persist_commentary_cache(con: duckdb.DuckDBPyConnection, cache: Path) -> None:
+    """Keep this publish's sentences (and only those) for the next one, swapped in whole."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    con.execute(f"copy _pub_new_sentences to '{_sql_path(temporary)}' (format parquet)")
+    os.replace(temporary, cache)
