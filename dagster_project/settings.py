@@ -6,6 +6,8 @@
 | KPI_WAREHOUSE_PATH  | data/warehouse/kpi.duckdb  | the DuckDB warehouse (raw, staging, marts)         |
 | KPI_PUBLISH_DIR     | data/published             | published KPI tables for analysts and BI tools     |
 | KPI_AS_OF           | today in Europe/Copenhagen | the date that counts as today (freshness, periods) |
+| KPI_CACHE_DIR       | data/cache                 | the export's cache of worded sentences             |
+| KPI_DUCKDB_MEMORY_LIMIT | 3GB                    | DuckDB's memory limit (it spills to disk beyond)   |
 
 Relative paths are taken from the project root, so every entry point agrees.
 """
@@ -20,6 +22,11 @@ from zoneinfo import ZoneInfo
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The company's time zone: dbt's `as_of_date` macro takes "today" there too.
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+
+# DuckDB's own default is 80 % of the machine's memory, which the pipeline does not need; dbt's
+# profile reads the same variable with the same default.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 def _path(variable: str, default: str) -> Path:
@@ -37,6 +44,11 @@ def warehouse_path() -> Path:
 
 def publish_dir() -> Path:
     return _path("KPI_PUBLISH_DIR", "data/published")
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for every connection to the warehouse (it spills to disk beyond it)."""
+    return os.environ.get("KPI_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def commentary_cache_path() -> Path:

@@ -126,7 +126,11 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-write connection; creates the folder of a new warehouse."""
     path = path or settings.warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path))
+    con = duckdb.connect(str(path))
+    # Set, not passed as config: a config would clash with other connections to the same file in
+    # this process (DuckDB shares one instance per file), a setting applies to that instance.
+    con.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
+    return con
 
 
 class Warehouse(dg.ConfigurableResource):
