@@ -52,13 +52,14 @@ def _tree_rss_bytes(root: int) -> int:
     return total
 
 
-def measured(command: list[str], env: dict[str, str], cwd: Path) -> dict:
-    """Wall and CPU seconds and the process tree's peak resident memory of one command."""
+def measured(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> dict:
+    """Wall and CPU seconds and the process tree's peak resident memory of one command; its
+    output goes to `log`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     samples: list[tuple[float, int]] = []  # (unix time, bytes)
-    with (cwd / "output.log").open("w") as log:
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    with log.open("w") as output:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
 
         def sample() -> None:
             while process.poll() is None:
@@ -117,7 +118,7 @@ def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "false",
     }
-    result = measured([sys.executable, "-m", "dagster_project.run"], env, project)
+    result = measured([sys.executable, "-m", "dagster_project.run"], env, project, work / "output.log")
     result["steps"] = _steps(work / "dagster_home", result.pop("samples"))
     return result
 
@@ -127,7 +128,7 @@ def run_reference(landing: Path, as_of: str, work: Path) -> dict:
     out = work / "reference.duckdb"
     out.unlink(missing_ok=True)
     command = [sys.executable, str(REFERENCE), str(landing), "--as-of", as_of, "--out", str(out)]
-    result = measured(command, dict(os.environ), work)
+    result = measured(command, dict(os.environ), work, work / "reference.log")
     del result["samples"]
     return result
 
