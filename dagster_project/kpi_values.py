@@ -1,8 +1,8 @@
 """The columns of main.kpi_values (dbt_models/models/marts/kpi_values.sql), in one place.
 
-Two steps read kpi_values: the quality checks (expectations/summaries.py) and the publish step
-(dagster_project/publish/scorecard.py). Both refuse a kpi_values without a required column and
-read a missing optional one as a null of its type (an older or hand-built kpi_values).
+The quality checks (expectations/summaries.py) read kpi_values through these: they refuse a
+kpi_values without a required column and read a missing optional one as a null of its type (an
+older or hand-built kpi_values). Everything downstream of kpi_values is a dbt model.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ OPTIONAL_COLUMNS: dict[str, str] = {
     "sample_size": "bigint",
 }
 
-# The people an HR value is computed over (kpis.md, Privacy); never published. The publish step
-# requires it (its privacy guard refuses HR values without one); the quality checks only check
-# that suppressed cells hide it, so they read a missing one as null.
+# The people an HR value is computed over (kpis.md, Privacy); never published. The dbt test
+# assert_scorecard_hr_values_rest_on_five_people requires it; the quality checks only check that
+# suppressed cells hide it, so they read a missing one as null.
 PEOPLE_COUNT = "people_count"
 PEOPLE_COUNT_TYPE = "double"
