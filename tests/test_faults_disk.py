@@ -5,17 +5,13 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
 from dagster_project.publish.publish import PublishError, publish
 from tests.publish_fixtures.synthetic import make_synthetic_warehouse
-
-COMPUTED_AT = datetime(2026, 11, 27, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 
 
 def _files(folder: Path) -> dict[str, str]:

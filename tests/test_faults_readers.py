@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -17,7 +15,6 @@ from dagster_project.warehouse import exclusive
 from tests.publish_fixtures import build_scorecard
 from tests.publish_fixtures.synthetic import make_synthetic_warehouse
 
-FIRST = datetime(2026, 11, 27, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 PUBLISHES = 10
 # A BI reader in a process of its own: opens the file read-only, reads, closes, again.
 _READER = """
