@@ -6,7 +6,6 @@
 | KPI_WAREHOUSE_PATH  | data/warehouse/kpi.duckdb  | the DuckDB warehouse (raw, staging, marts)         |
 | KPI_PUBLISH_DIR     | data/published             | published KPI tables for analysts and BI tools     |
 | KPI_AS_OF           | today in Europe/Copenhagen | the date that counts as today (freshness, periods) |
-| KPI_CACHE_DIR       | data/cache                 | the export's cache of worded sentences             |
 | KPI_DUCKDB_MEMORY_LIMIT | 3GB                    | DuckDB's memory limit (it spills to disk beyond)   |
 
 Relative paths are taken from the project root, so every entry point agrees.
@@ -49,11 +48,6 @@ def publish_dir() -> Path:
 def duckdb_memory_limit() -> str:
     """DuckDB's memory limit for every connection to the warehouse (it spills to disk beyond it)."""
     return os.environ.get("KPI_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
-
-
-def commentary_cache_path() -> Path:
-    """The export's cache of worded sentences (neither the warehouse nor a published file)."""
-    return _path("KPI_CACHE_DIR", "data/cache") / "commentary.parquet"
 
 
 def today_in_copenhagen(now: datetime | None = None) -> date:

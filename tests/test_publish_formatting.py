@@ -214,3 +214,41 @@ def test_the_drift_sentence_names_both_versions():
     assert drift_message("da", kpi_name="Hitrate", old_version="aaa", new_version="bbb").startswith(
         "Definitionen af Hitrate er ændret fra denne periode (version aaa → bbb)"
     )
+
+
+def test_the_sql_number_formats_write_what_the_python_ones_write():
+    """The commentary is worded in DuckDB; its numbers must read as the page's and the flags' do.
+
+    The Python formats are checked by hand above; here the SQL ones must agree with them on the
+    edges: halves, rounded zeros, negative zeros, singulars, thresholds of a negligible change.
+    """
+    import math
+
+    import duckdb
+
+    from dagster_project.publish import formatting
+
+    values = [0.0, -0.0, 1.0, -1.0, 0.5, 0.05, 0.005, 42.25, -0.04, 1234567.5, 0.275, 4.125, 999.95]
+    for threshold in (0.5, 0.05, 0.005):
+        values += [math.nextafter(threshold, 0), threshold, math.nextafter(threshold, 1)]
+    units = [*formatting._DECIMALS, None, "unknown"]
+    cases = [(v, unit, ref) for v in values for unit in units for ref in (None, 0.0, 7.3)]
+    con = duckdb.connect()
+    formatting.create_format_macros(con)
+    con.execute("create table cases (v double, unit varchar, ref double)")
+    con.executemany("insert into cases values (?, ?, ?)", cases)
+    expressions = [
+        *(formatting.format_value_sql("v", "unit", lang) for lang in ("da", "en")),
+        *(formatting.format_difference_sql("v", "ref", "unit", lang) for lang in ("da", "en")),
+        formatting.is_negligible_sql("v", "ref", "unit"),
+    ]
+    for v, unit, ref, *written in con.execute(
+        f"select v, unit, ref, {', '.join(expressions)} from cases"
+    ).fetchall():
+        assert written == [
+            formatting.format_value(v, unit, "da"),
+            formatting.format_value(v, unit, "en"),
+            formatting.format_difference(v, ref, unit, "da"),
+            formatting.format_difference(v, ref, unit, "en"),
+            formatting.is_negligible(v, ref, unit),
+        ], (v, unit, ref)

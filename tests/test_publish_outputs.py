@@ -20,7 +20,6 @@ from dagster_project.warehouse import Warehouse
 from tests.publish_fixtures import (
     build_scorecard,
     make_warehouse,
-    publish_fixture,
     value_row,
     write_kpi_values,
 )
@@ -211,7 +210,7 @@ def _sentences(result) -> dict[tuple, tuple[str, str]]:
     return {start: (da, en) for start, da, en in rows}
 
 
-def test_commentary_is_reused_for_unchanged_rows_and_reworded_where_an_input_changed(tmp_path):
+def test_a_moved_value_rewords_its_own_and_the_next_periods_sentence_and_nothing_else(tmp_path):
     as_of = date(2026, 11, 20)
     months = (date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1))
 
@@ -229,38 +228,26 @@ def test_commentary_is_reused_for_unchanged_rows_and_reworded_where_an_input_cha
             for month, value in values.items()
         ]
 
-    (tmp_path / "cached").mkdir()
-    warehouse = make_warehouse(tmp_path / "cached" / "warehouse.duckdb", nps_rows(october=25.0), as_of=as_of)
+    (tmp_path / "moved").mkdir()
+    warehouse = make_warehouse(tmp_path / "moved" / "warehouse.duckdb", nps_rows(october=25.0), as_of=as_of)
     build_scorecard(warehouse)
-    cache = tmp_path / "cache" / "commentary.parquet"
     with duckdb.connect(str(warehouse)) as con:
-        first = publish(con, tmp_path / "out", commentary_cache=cache)
+        first = publish(con, tmp_path / "out")
         first_sentences = _sentences(first)
-        second = publish(con, tmp_path / "out", commentary_cache=cache)
-        assert (first.summary.sentences_worded, second.summary.sentences_worded) == (3, 0)
-        assert _sentences(second) == first_sentences
-        # October moves: its own sentence and November's (October is November's previous
-        # period) are worded anew; September's is reused.
+        assert first.summary.sentences_worded == 3
         write_kpi_values(con, nps_rows(october=28.0), as_of)
     build_scorecard(warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        third = publish(con, tmp_path / "out", commentary_cache=cache)
-        third_sentences = _sentences(third)
-        assert third.summary.sentences_worded == 2
-    # The cache is a file of its own; the export wrote nothing to the warehouse.
-    assert duckdb.execute(f"select count(*) from read_parquet('{cache}')").fetchone()[0] == 3
+        moved = _sentences(publish(con, tmp_path / "out"))
+    # The export wrote nothing to the warehouse.
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert (
             con.execute("select count(*) from duckdb_tables() where schema_name = 'publish'").fetchone()[0]
             == 0
         )
-    # The cache never changes a sentence: a warehouse without one words the same.
-    (tmp_path / "fresh").mkdir()
-    uncached = publish_fixture(tmp_path / "fresh", nps_rows(october=28.0), as_of=as_of)
-    assert uncached.summary.sentences_worded == 3
-    assert third_sentences == _sentences(uncached)
-    assert third_sentences[months[0]] == first_sentences[months[0]]
+    # NPS 20 → 25 → 30, then October 28: October is 8 points above September, November 2 above October.
+    assert moved[months[0]] == first_sentences[months[0]]
     assert "5 point højere end september" in first_sentences[months[1]][0]
-    assert "8 point højere end september" in third_sentences[months[1]][0]
+    assert "8 point højere end september" in moved[months[1]][0]
     assert "5 point højere end oktober" in first_sentences[months[2]][0]
-    assert "2 point højere end oktober" in third_sentences[months[2]][0]
+    assert "2 point højere end oktober" in moved[months[2]][0]

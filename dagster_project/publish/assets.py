@@ -47,12 +47,11 @@ def published_kpis(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
             con,
             settings.publish_dir(),
             run_id=context.run.run_id,
-            commentary_cache=settings.commentary_cache_path(),
         )
     summary = result.summary
     context.log.info(
         f"Published {summary.rows} rows of {summary.kpis} KPIs; "
-        f"{summary.sentences_worded} commentary sentences worded anew, the rest reused"
+        f"{summary.sentences_worded} rows worded in Danish and English"
     )
     return dg.MaterializeResult(
         metadata={

@@ -1,6 +1,7 @@
 """Plain sentences: one per published value, and the sentences of the guardrail flags, in da and en.
 
-Pure functions of the numbers they describe; the scorecard step calls them per row.
+The commentary of every published row is one SQL expression (commentary_sql), worded in bulk by
+wording.py; the flag sentences, a few per period, are Python functions of their flag row.
 """
 
 from __future__ import annotations
@@ -8,16 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+import duckdb
+
 from dagster_project.publish.formatting import (
     POINT_UNITS,
-    format_difference,
+    create_format_macros,
+    format_difference_sql,
     format_percent,
     format_points,
     format_value,
-    is_negligible,
+    format_value_sql,
+    is_negligible_sql,
     period_label,
     period_phrase,
     previous_period_label,
+    sql_text,
 )
 
 DIMENSION_NAMES = {
@@ -105,6 +111,94 @@ def null_reason_text(reason: str | None, lang: str) -> str:
     return NULL_REASONS.get(reason, {}).get(lang, reason)
 
 
+# The columns commentary_sql reads, besides the labels of its language (name_<lang>, when_<lang>,
+# before_<lang>, reason_<lang>, notes_<lang>: see commentary_labels).
+COMMENTARY_COLUMNS = (
+    "unit",
+    "value",
+    "target",
+    "target_type",
+    "previous_value",
+    "is_provisional",
+    "is_complete_period",
+    "definition_break",
+)
+
+
+def commentary_labels(
+    lang: str,
+    *,
+    name: str,
+    grain: str,
+    period_start: date,
+    null_reason: str | None,
+    dimension_name: str,
+    dimension_value: str,
+) -> dict[str, str]:
+    """The words of a sentence that are not numbers: few distinct ones, worded once each.
+
+    name: 'Hitrate (region Nord)'; when: 'i november 2026'; before: 'oktober'; reason: why a value
+    is empty.
+    """
+    where = dimension_label(dimension_name, dimension_value, lang)
+    return {
+        f"name_{lang}": f"{name} ({where})" if where else name,
+        f"when_{lang}": period_phrase(grain, period_start, lang),
+        f"before_{lang}": previous_period_label(grain, period_start, lang),
+        f"reason_{lang}": null_reason_text(null_reason, lang),
+    }
+
+
+def commentary_sql(lang: str) -> str:
+    """One sentence that puts a value in context, as an SQL expression over COMMENTARY_COLUMNS and
+    the labels of `lang`; worded for millions of rows in one statement.
+
+    'Hitrate 27 % i november 2026: 3 point under målet på 30 % og 2 point lavere end oktober.'
+    Gaps and changes of ratios, NPS and scores are in points; of other units relative (12 % higher).
+    `notes_<lang>` (a list, or null) are short extra remarks already in `lang` (the flags); they
+    close the sentence in parentheses together with provisional, incomplete period and definition
+    break. A breakdown row names its dimension value after the KPI: 'Hitrate (region Nord) 28,5 %
+    i november 2026: ...'.
+    """
+    words = {key: sql_text(word) for key, word in _WORDS[lang].items()}
+    name, when, before = f"name_{lang}", f"when_{lang}", f"before_{lang}"
+    goal = f"(case when target_type = 'budget' then {words['budget']} else {words['target']} end)"
+    target_text = format_value_sql("target", "unit", lang)
+    target_part = f"""
+        case
+            when target is null then null
+            when {is_negligible_sql("value - target", "target", "unit")}
+                then {words["on"]} || ' ' || {goal} || ' ' || {words["of"]} || ' ' || {target_text}
+            else {format_difference_sql("value - target", "target", "unit", lang)} || ' '
+                || (case when value - target > 0 then {words["above"]} else {words["below"]} end)
+                || ' ' || {goal} || ' ' || {words["of"]} || ' ' || {target_text}
+        end"""
+    previous_part = f"""
+        case
+            when previous_value is null then null
+            when {is_negligible_sql("value - previous_value", "previous_value", "unit")}
+                then {words["unchanged"]} || ' ' || {before}
+            else {format_difference_sql("value - previous_value", "previous_value", "unit", lang)} || ' '
+                || (case when value - previous_value > 0 then {words["higher"]} else {words["lower"]} end)
+                || ' ' || {before}
+        end"""
+    remarks = f"""concat_ws('; ',
+            case when is_provisional then {words["provisional"]} end,
+            case when not coalesce(is_complete_period, false) then {words["incomplete"]} end,
+            case when definition_break then {words["break"]} end,
+            nullif(array_to_string(notes_{lang}, '; '), '')
+        )"""
+    return f"""(
+    case
+        when value is null
+            then {name} || ': ' || {words["no_value"]} || ' ' || {when} || ' (' || reason_{lang} || ').'
+        else {name} || ' ' || {format_value_sql("value", "unit", lang)} || ' ' || {when}
+            || coalesce(': ' || nullif(concat_ws(' ' || {words["and"]} || ' ', {target_part}, {previous_part}), ''), '')
+            || coalesce(' (' || nullif({remarks}, '') || ')', '')
+            || '.'
+    end)"""
+
+
 def commentary(
     lang: str,
     *,
@@ -124,55 +218,34 @@ def commentary(
     dimension_name: str = "total",
     dimension_value: str = "total",
 ) -> str:
-    """One sentence that puts a value in context.
-
-    'Hitrate 27 % i november 2026: 3 point under målet på 30 % og 2 point lavere end oktober.'
-    Gaps and changes of ratios, NPS and scores are in points; of other units relative (12 % higher).
-    `notes` are short extra remarks already in `lang` (the flags); they close the sentence in
-    parentheses together with provisional, incomplete period and definition break. A breakdown row
-    names its dimension value after the KPI: 'Hitrate (region Nord) 28,5 % i november 2026: ...'.
-    """
-    words = _WORDS[lang]
-    when = period_phrase(grain, period_start, lang)
-    where = dimension_label(dimension_name, dimension_value, lang)
-    if where:
-        name = f"{name} ({where})"
-    if value is None:
-        return f"{name}: {words['no_value']} {when} ({null_reason_text(null_reason, lang)})."
-    parts = []
-    if target is not None:
-        goal = words["budget"] if target_type == "budget" else words["target"]
-        target_text = format_value(target, unit, lang)
-        gap = value - target
-        if is_negligible(gap, target, unit):
-            parts.append(f"{words['on']} {goal} {words['of']} {target_text}")
-        else:
-            side = words["above"] if gap > 0 else words["below"]
-            parts.append(
-                f"{format_difference(gap, target, unit, lang)} {side} {goal} {words['of']} {target_text}"
-            )
-    if previous_value is not None:
-        before = previous_period_label(grain, period_start, lang)
-        change = value - previous_value
-        if is_negligible(change, previous_value, unit):
-            parts.append(f"{words['unchanged']} {before}")
-        else:
-            direction = words["higher"] if change > 0 else words["lower"]
-            parts.append(f"{format_difference(change, previous_value, unit, lang)} {direction} {before}")
-    remarks = []
-    if is_provisional:
-        remarks.append(words["provisional"])
-    if not is_complete_period:
-        remarks.append(words["incomplete"])
-    if definition_break:
-        remarks.append(words["break"])
-    remarks.extend(notes)
-    sentence = f"{name} {format_value(value, unit, lang)} {when}"
-    if parts:
-        sentence += ": " + f" {words['and']} ".join(parts)
-    if remarks:
-        sentence += " (" + "; ".join(remarks) + ")"
-    return sentence + "."
+    """The sentence of commentary_sql for one row (in an in-memory DuckDB), for the HTML and tests."""
+    labels = commentary_labels(
+        lang,
+        name=name,
+        grain=grain,
+        period_start=period_start,
+        null_reason=null_reason,
+        dimension_name=dimension_name,
+        dimension_value=dimension_value,
+    )
+    values = {
+        "unit": (unit, "varchar"),
+        "value": (value, "double"),
+        "target": (target, "double"),
+        "target_type": (target_type, "varchar"),
+        "previous_value": (previous_value, "double"),
+        "is_provisional": (is_provisional, "boolean"),
+        "is_complete_period": (is_complete_period, "boolean"),
+        "definition_break": (definition_break, "boolean"),
+        f"notes_{lang}": (list(notes), "varchar[]"),
+        **{column: (text, "varchar") for column, text in labels.items()},
+    }
+    row = ", ".join(f"cast(? as {kind}) as {column}" for column, (_, kind) in values.items())
+    with duckdb.connect() as con:
+        create_format_macros(con)
+        return con.execute(
+            f"select {commentary_sql(lang)} from (select {row})", [value for value, _ in values.values()]
+        ).fetchone()[0]
 
 
 # ── Flag sentences ───────────────────────────────────────────────────────────

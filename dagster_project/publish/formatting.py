@@ -48,6 +48,7 @@ _DECIMALS = {
     "multiple": (1, True),
     "per_1000": (1, True),
 }
+_DEFAULT_DECIMALS = (2, True)  # a unit not listed
 
 _SCALES = {decimals: 10**decimals for decimals in range(10)}
 
@@ -79,35 +80,37 @@ def format_value(value: float, unit: str | None, lang: str = "da") -> str:
     """A KPI value in its unit: '27,5 %', '1.234.567 kr.', '12,5 dage', 'DKK 1,234,567'."""
     if unit == "ratio":
         return format_percent(value, lang)
-    decimals, trim = _DECIMALS.get(unit or "", (2, True))
+    decimals, trim = _DECIMALS.get(unit or "", _DEFAULT_DECIMALS)
     number = format_number(value, decimals, lang, trim)
     return _with_unit(number, value, unit, lang)
 
 
+# What follows the number (singular, plural), per language; English puts DKK before it.
+_SUFFIXES = {
+    "da": {
+        "dkk": (" kr.", " kr."),
+        "days": (" dag", " dage"),
+        "minutes": (" minut", " minutter"),
+        "seconds": (" sekund", " sekunder"),
+        "units_per_hour": (" enheder/time", " enheder/time"),
+        "multiple": ("x", "x"),
+        "per_1000": (" pr. 1.000 kunder", " pr. 1.000 kunder"),
+    },
+    "en": {
+        "days": (" day", " days"),
+        "minutes": (" minute", " minutes"),
+        "seconds": (" second", " seconds"),
+        "units_per_hour": (" units/hour", " units/hour"),
+        "multiple": ("x", "x"),
+        "per_1000": (" per 1,000 customers", " per 1,000 customers"),
+    },
+}
+_PREFIXES = {"da": {}, "en": {"dkk": "DKK "}}
+
+
 def _with_unit(number: str, value: float, unit: str | None, lang: str) -> str:
-    singular = abs(value) == 1
-    if lang == "da":
-        suffix = {
-            "dkk": " kr.",
-            "days": " dag" if singular else " dage",
-            "minutes": " minut" if singular else " minutter",
-            "seconds": " sekund" if singular else " sekunder",
-            "units_per_hour": " enheder/time",
-            "multiple": "x",
-            "per_1000": " pr. 1.000 kunder",
-        }.get(unit or "", "")
-        return number + suffix
-    if unit == "dkk":
-        return f"DKK {number}"
-    suffix = {
-        "days": " day" if singular else " days",
-        "minutes": " minute" if singular else " minutes",
-        "seconds": " second" if singular else " seconds",
-        "units_per_hour": " units/hour",
-        "multiple": "x",
-        "per_1000": " per 1,000 customers",
-    }.get(unit or "", "")
-    return number + suffix
+    singular, plural = _SUFFIXES[lang].get(unit or "", ("", ""))
+    return _PREFIXES[lang].get(unit or "", "") + number + (singular if abs(value) == 1 else plural)
 
 
 def format_points(points: float, lang: str = "da") -> str:
@@ -137,7 +140,7 @@ def is_negligible(difference: float, reference: float | None, unit: str | None) 
         return round(abs(difference) * (100 if unit == "ratio" else 1), 1) == 0
     if reference:
         return round(abs(difference) / abs(reference) * 100, 1) == 0
-    return round(abs(difference), _DECIMALS.get(unit or "", (2, True))[0]) == 0
+    return round(abs(difference), _DECIMALS.get(unit or "", _DEFAULT_DECIMALS)[0]) == 0
 
 
 # ── Periods ──────────────────────────────────────────────────────────────────
@@ -200,3 +203,122 @@ def previous_period_label(grain: str, period_start: date, lang: str = "da") -> s
 
 def format_date(day: date, lang: str = "da") -> str:
     return period_label("day", day, lang)
+
+
+# ── The same formats as DuckDB SQL ───────────────────────────────────────────
+# The commentary of millions of rows is worded in one SQL statement (wording.py); these build its
+# expressions from the tables above, so a number reads the same whether Python or DuckDB wrote it
+# (tests/test_publish_formatting.py compares the two over edge values). Arguments are SQL
+# expressions; each function returns one. The number macros must exist on the connection
+# (create_format_macros).
+
+
+def sql_text(text: str) -> str:
+    """A Python string as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_format_macros(con) -> None:
+    """`kpi_number_da(v, decimals, trim)` and `_en`: format_number as temporary DuckDB macros."""
+    for lang, locale in LOCALES.items():
+        group = sql_text(locale.number_symbols["latn"]["group"])
+        decimal = sql_text(locale.number_symbols["latn"]["decimal"])
+        # units: the value in its last shown digit, halves away from zero (as format_number).
+        con.execute(
+            f"""
+            create or replace temp macro kpi_number_digits_{lang}(units, decimals, trim) as
+                replace(format('{{:,}}', units // cast(pow(10, decimals) as bigint)), ',', {group})
+                || coalesce({decimal} || nullif(
+                    case
+                        when decimals = 0 then ''
+                        when trim then rtrim(lpad(cast(units % cast(pow(10, decimals) as bigint) as varchar), decimals, '0'), '0')
+                        else lpad(cast(units % cast(pow(10, decimals) as bigint) as varchar), decimals, '0')
+                    end, ''), '')
+            """
+        )
+        con.execute(
+            f"""
+            create or replace temp macro kpi_number_{lang}(v, decimals, trim) as
+                case
+                    when v < 0 and floor(abs(v) * pow(10, decimals) * (1 + 1e-14) + 0.5) > 0 then '-'
+                    else ''
+                end
+                || kpi_number_digits_{lang}(
+                    cast(floor(abs(v) * pow(10, decimals) * (1 + 1e-14) + 0.5) as bigint), decimals, trim
+                )
+            """
+        )
+
+
+def format_number_sql(value: str, decimals: int, lang: str, trim: bool = False) -> str:
+    return f"kpi_number_{lang}({value}, {decimals}, {'true' if trim else 'false'})"
+
+
+def format_percent_sql(fraction: str, lang: str) -> str:
+    return format_number_sql(f"({fraction}) * 100", 1, lang, trim=True) + (
+        " || ' %'" if lang == "da" else " || '%'"
+    )
+
+
+def format_value_sql(value: str, unit: str, lang: str) -> str:
+    branches = [f"when {unit} = 'ratio' then {format_percent_sql(value, lang)}"]
+    for name, (decimals, trim) in _DECIMALS.items():
+        if name == "ratio":
+            continue
+        singular, plural = _SUFFIXES[lang].get(name, ("", ""))
+        suffix = (
+            f"{sql_text(singular)}"
+            if singular == plural
+            else f"case when abs({value}) = 1 then {sql_text(singular)} else {sql_text(plural)} end"
+        )
+        prefix = sql_text(_PREFIXES[lang].get(name, ""))
+        branches.append(
+            f"when {unit} = '{name}' then {prefix} || {format_number_sql(value, decimals, lang, trim)} || {suffix}"
+        )
+    default = format_number_sql(value, _DEFAULT_DECIMALS[0], lang, _DEFAULT_DECIMALS[1])
+    return f"(case {' '.join(branches)} else {default} end)"
+
+
+def format_points_sql(points: str, lang: str) -> str:
+    number = format_number_sql(f"abs({points})", 1, lang, trim=True)
+    if lang == "da":
+        return f"({number} || ' point')"
+    return f"({number} || case when {number} = '1' then ' point' else ' points' end)"
+
+
+_POINT_UNITS_SQL = ", ".join(f"'{unit}'" for unit in sorted(POINT_UNITS))
+
+
+def format_difference_sql(difference: str, reference: str, unit: str, lang: str) -> str:
+    points = f"(case when {unit} = 'ratio' then ({difference}) * 100 else {difference} end)"
+    return (
+        f"(case when {unit} in ({_POINT_UNITS_SQL}) then {format_points_sql(points, lang)} "
+        f"when {reference} <> 0 then {format_percent_sql(f'abs({difference}) / abs({reference})', lang)} "
+        f"else {format_value_sql(f'abs({difference})', unit, lang)} end)"
+    )
+
+
+def _rounds_to_zero_sql(number: str, decimals: int) -> str:
+    """Python's round(number, decimals) == 0 for a number >= 0 (halves to even: round(0.5) == 0).
+
+    The literal 5e-(decimals+1) is a binary double just above the decimal half, so every double
+    below it is below the half too.
+    """
+    if decimals == 0:
+        return f"({number} <= 0.5)"
+    return f"({number} < {0.5 / 10**decimals!r})"
+
+
+def is_negligible_sql(difference: str, reference: str, unit: str) -> str:
+    by_unit = " ".join(
+        f"when {unit} = '{name}' then {_rounds_to_zero_sql(f'abs({difference})', decimals)}"
+        for name, (decimals, _) in _DECIMALS.items()
+    )
+    default = _rounds_to_zero_sql(f"abs({difference})", _DEFAULT_DECIMALS[0])
+    points = f"abs({difference}) * (case when {unit} = 'ratio' then 100 else 1 end)"
+    relative = f"abs({difference}) / abs({reference}) * 100"
+    return (
+        f"(case when {unit} in ({_POINT_UNITS_SQL}) then {_rounds_to_zero_sql(points, 1)} "
+        f"when {reference} <> 0 then {_rounds_to_zero_sql(relative, 1)} "
+        f"else (case {by_unit} else {default} end) end)"
+    )

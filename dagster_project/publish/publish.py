@@ -31,7 +31,6 @@ from dagster_project.publish.html import render_scorecard_html
 from dagster_project.publish.wording import (
     FLAGS_MODEL,
     SCORECARD_MODEL,
-    persist_commentary_cache,
     word_commentary,
     word_flags,
 )
@@ -196,7 +195,7 @@ class PublishSummary:
     kpis: int
     flagged_rows: int
     flag_counts: dict[str, int]
-    sentences_worded: int  # rows whose commentary was not in the cache
+    sentences_worded: int  # rows worded, in each language
 
 
 @dataclass(frozen=True)
@@ -346,19 +345,16 @@ def publish(
     publish_dir: Path,
     *,
     run_id: str | None = None,
-    commentary_cache: Path | None = None,
 ) -> PublishResult:
     """Word the dbt models of the KPI product (read through `con`, the warehouse) and publish them.
 
     The as-of date and computation time are the models' (kpi_scorecard.as_of_date, computed_at).
-    Nothing is written to the warehouse (only temporary tables of `con`). `commentary_cache`, a
-    Parquet file of the last publish's sentences, is read and, after the files are in place,
-    replaced; without it every sentence is worded.
+    Nothing is written to the warehouse (only temporary tables of `con`).
     """
     _require_models(con)
     run_id = run_id or uuid.uuid4().hex
     word_flags(con)
-    worded = word_commentary(con, cache=commentary_cache)
+    worded = word_commentary(con)
     con.execute(SCORECARD_SQL)
     # Copied into the connection: the published file's views are written with it as the default
     # database, where the warehouse's main schema is not the one named main.
@@ -412,8 +408,6 @@ def publish(
         raise
     finally:
         _remove(database_tmp, html_tmp, *moves)
-    if commentary_cache is not None:
-        persist_commentary_cache(con, commentary_cache)
     return PublishResult(
         database_path=database,
         parquet_paths=tuple(sorted(moves.values())),

@@ -8,37 +8,32 @@ tables in the connection for the export:
                     note_en (the short remark it adds to its row's commentary)
     _pub_sentences  commentary_da / commentary_en per row key of kpi_scorecard
 
-A sentence is a pure function of its inputs and of the wording code, so the commentary of a row
-whose inputs did not change is reused from the last publish (a Parquet cache file outside the
-warehouse and the published folder, keyed by a hash of both) and only the others are worded.
+The commentary of all rows is one SQL statement (commentary.commentary_sql, number formats from
+formatting.py): millions of sentences in seconds, where wording them row by row in Python took a
+minute. The flags, a few hundred, are worded in Python from their rows.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from dagster_project.publish import commentary as commentary_module
-from dagster_project.publish import formatting as formatting_module
 from dagster_project.publish.commentary import (
+    COMMENTARY_COLUMNS,
     SELECTION_BIAS_NOTE,
-    commentary,
+    commentary_labels,
+    commentary_sql,
     drift_message,
     guardrail_message,
     guardrail_note,
     selection_bias_message,
 )
+from dagster_project.publish.formatting import create_format_macros
 
 SCORECARD_MODEL = "main.kpi_scorecard"
 FLAGS_MODEL = "main.kpi_flags"
-COMMENTARY_CODE_VERSION = hashlib.sha256(
-    b"".join(Path(module.__file__).read_bytes() for module in (commentary_module, formatting_module))
-).hexdigest()[:16]
 LANGUAGES = ("da", "en")
 _BATCH_ROWS = 50_000
 ROW_KEY = ("kpi_id", "grain", "period_start", "dimension_name", "dimension_value")
@@ -148,140 +143,88 @@ def word_flags(con: duckdb.DuckDBPyConnection, flags: str = FLAGS_MODEL) -> int:
 
 # ── Commentary ───────────────────────────────────────────────────────────────
 
-_COMMENTARY_INPUTS = (
-    "kpi_name_da",
-    "kpi_name_en",
-    "unit",
-    "grain",
-    "period_start",
-    "value",
-    "target",
-    "target_type",
-    "previous_value",
-    "is_provisional",
-    "is_complete_period",
-    "definition_break",
-    "null_reason",
-    "dimension_name",
-    "dimension_value",
-    "notes_da",
-    "notes_en",
-)
 
-
-def _commentary_input_sql(scorecard: str) -> str:
-    row_key = ", ".join(ROW_KEY)
-    row_inputs = ", ".join(
-        f"scorecard.{column}" for column in _COMMENTARY_INPUTS if not column.startswith("notes_")
+def _label_table(con: duckdb.DuckDBPyConnection, scorecard: str) -> pa.Table:
+    """The words of every distinct (name, period, reason, dimension) combination, in both languages."""
+    keys = (
+        "kpi_name_da",
+        "kpi_name_en",
+        "grain",
+        "period_start",
+        "null_reason",
+        "dimension_name",
+        "dimension_value",
     )
-    return f"""
-    create or replace temp table _pub_commentary_input as
-    with
-
-    notes as (
-        select
-            {row_key},
-            list(distinct note_da order by note_da) filter (where note_da is not null) as notes_da,
-            list(distinct note_en order by note_en) filter (where note_en is not null) as notes_en
-        from _pub_flags
-        group by all
-    ),
-
-    inputs as (
-        select scorecard.kpi_id, {row_inputs}, notes.notes_da, notes.notes_en
-        from {scorecard} as scorecard
-        left join notes using ({row_key})
-    )
-
-    select
-        *,
-        md5(to_json(struct_pack({", ".join(_COMMENTARY_INPUTS)})) || '{COMMENTARY_CODE_VERSION}')
-            as commentary_key
-    from inputs
-    """
-
-
-def _sentence(row: dict, lang: str) -> str:
-    return commentary(
-        lang,
-        name=row[f"kpi_name_{lang}"],
-        notes=row[f"notes_{lang}"] or (),
-        unit=row["unit"],
-        grain=row["grain"],
-        period_start=row["period_start"],
-        value=row["value"],
-        target=row["target"],
-        target_type=row["target_type"],
-        previous_value=row["previous_value"],
-        is_provisional=row["is_provisional"],
-        is_complete_period=row["is_complete_period"],
-        definition_break=row["definition_break"],
-        null_reason=row["null_reason"],
-        dimension_name=row["dimension_name"],
-        dimension_value=row["dimension_value"],
-    )
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def word_commentary(
-    con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL, cache: Path | None = None
-) -> int:
-    """`_pub_sentences` (row key → commentary_da, commentary_en); returns the rows worded anew.
-
-    Needs `_pub_flags` (word_flags): a row's flags add their remarks to its sentence. `cache`: the
-    Parquet file of the last publish's sentences, if any.
-    """
-    con.execute(_commentary_input_sql(scorecard))
-    cached = (
-        f"read_parquet('{_sql_path(cache)}')"
-        if cache is not None and cache.exists()
-        else "(select ''::varchar as commentary_key, ''::varchar as commentary_da, "
-        "''::varchar as commentary_en limit 0)"
-    )
-    cursor = con.execute(
-        f"""
-        select distinct on (commentary_key) commentary_key, {", ".join(_COMMENTARY_INPUTS)}
-        from _pub_commentary_input
-        where commentary_key not in (select commentary_key from {cached})
-        """
-    )
-    worded: dict[str, list[str]] = {"commentary_key": [], "commentary_da": [], "commentary_en": []}
-    for row in _dicts(cursor):
-        worded["commentary_key"].append(row["commentary_key"])
+    rows = con.execute(f"select distinct {', '.join(keys)} from {scorecard}").fetchall()
+    columns: dict[str, list] = {key: [] for key in keys}
+    for row in rows:
+        labels = {}
         for lang in LANGUAGES:
-            worded[f"commentary_{lang}"].append(_sentence(row, lang))
-    con.register("_pub_worded", pa.table({name: pa.array(v, pa.string()) for name, v in worded.items()}))
+            labels |= commentary_labels(
+                lang,
+                name=row[keys.index(f"kpi_name_{lang}")],
+                grain=row[2],
+                period_start=row[3],
+                null_reason=row[4],
+                dimension_name=row[5],
+                dimension_value=row[6],
+            )
+        for key, value in zip(keys, row, strict=True):
+            columns[key].append(value)
+        for key, value in labels.items():
+            columns.setdefault(key, []).append(value)
+    return pa.table(columns)
+
+
+def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL) -> int:
+    """`_pub_sentences` (row key → commentary_da, commentary_en); returns its rows.
+
+    Needs `_pub_flags` (word_flags): a row's flags add their remarks to its sentence. The words
+    that are not numbers are worded in Python once per distinct value (commentary_labels); the
+    sentences themselves in one SQL statement (commentary_sql).
+    """
+    create_format_macros(con)
+    con.register("_pub_labels", _label_table(con, scorecard))
+    row_key = ", ".join(ROW_KEY)
     try:
         con.execute(
             f"""
-            create or replace temp table _pub_new_sentences as
-            select * from _pub_worded
-            union all
-            select cache.commentary_key, cache.commentary_da, cache.commentary_en
-            from {cached} as cache
-            where cache.commentary_key in (select commentary_key from _pub_commentary_input)
-                and cache.commentary_key not in (select commentary_key from _pub_worded)
+            create or replace temp table _pub_sentences as
+            with
+
+            notes as (
+                select
+                    {row_key},
+                    list(distinct note_da order by note_da) filter (where note_da is not null) as notes_da,
+                    list(distinct note_en order by note_en) filter (where note_en is not null) as notes_en
+                from _pub_flags
+                group by all
+            ),
+
+            inputs as (
+                select
+                    {", ".join(f"scorecard.{column}" for column in (*ROW_KEY, *COMMENTARY_COLUMNS))},
+                    labels.* exclude (kpi_name_da, kpi_name_en, grain, period_start, null_reason,
+                        dimension_name, dimension_value),
+                    notes.notes_da,
+                    notes.notes_en
+                from {scorecard} as scorecard
+                inner join _pub_labels as labels
+                    on labels.kpi_name_da is not distinct from scorecard.kpi_name_da
+                    and labels.kpi_name_en is not distinct from scorecard.kpi_name_en
+                    and labels.grain = scorecard.grain
+                    and labels.period_start = scorecard.period_start
+                    and labels.null_reason is not distinct from scorecard.null_reason
+                    and labels.dimension_name = scorecard.dimension_name
+                    and labels.dimension_value = scorecard.dimension_value
+                left join notes
+                    on {" and ".join(f"notes.{column} = scorecard.{column}" for column in ROW_KEY)}
+            )
+
+            select {row_key}, {commentary_sql("da")} as commentary_da, {commentary_sql("en")} as commentary_en
+            from inputs
             """
         )
     finally:
-        con.unregister("_pub_worded")
-    con.execute(
-        f"""
-        create or replace temp table _pub_sentences as
-        select {", ".join(f"input.{c}" for c in ROW_KEY)}, sentences.commentary_da, sentences.commentary_en
-        from _pub_commentary_input as input
-        inner join _pub_new_sentences as sentences using (commentary_key)
-        """
-    )
-    return len(worded["commentary_key"])
-
-
-def persist_commentary_cache(con: duckdb.DuckDBPyConnection, cache: Path) -> None:
-    """Keep this publish's sentences (and only those) for the next one, swapped in whole."""
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    con.execute(f"copy _pub_new_sentences to '{_sql_path(temporary)}' (format parquet)")
-    os.replace(temporary, cache)
+        con.unregister("_pub_labels")
+    return con.execute("select count(*) from _pub_sentences").fetchone()[0]
