@@ -105,6 +105,12 @@ def dimension_label(dimension_name: str, dimension_value: str, lang: str) -> str
     return f"{DIMENSION_NAMES[lang].get(dimension_name, dimension_name).replace('_', ' ')} {dimension_value}"
 
 
+def named(name: str, dimension_name: str, dimension_value: str, lang: str) -> str:
+    """The KPI's name with its breakdown: 'Hitrate (region Nord)'; the name alone for the total."""
+    where = dimension_label(dimension_name, dimension_value, lang)
+    return f"{name} ({where})" if where else name
+
+
 def null_reason_text(reason: str | None, lang: str) -> str:
     if reason is None:
         return NULL_REASONS["no data in period"][lang]
@@ -140,9 +146,8 @@ def commentary_labels(
     name: 'Hitrate (region Nord)'; when: 'i november 2026'; before: 'oktober'; reason: why a value
     is empty.
     """
-    where = dimension_label(dimension_name, dimension_value, lang)
     return {
-        f"name_{lang}": f"{name} ({where})" if where else name,
+        f"name_{lang}": named(name, dimension_name, dimension_value, lang),
         f"when_{lang}": period_phrase(grain, period_start, lang),
         f"before_{lang}": previous_period_label(grain, period_start, lang),
         f"reason_{lang}": null_reason_text(null_reason, lang),

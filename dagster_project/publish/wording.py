@@ -23,14 +23,15 @@ import pyarrow as pa
 from dagster_project.publish.commentary import (
     COMMENTARY_COLUMNS,
     SELECTION_BIAS_NOTE,
-    commentary_labels,
     commentary_sql,
     drift_message,
     guardrail_message,
     guardrail_note,
+    named,
+    null_reason_text,
     selection_bias_message,
 )
-from dagster_project.publish.formatting import create_format_macros
+from dagster_project.publish.formatting import create_format_macros, period_phrase, previous_period_label
 
 SCORECARD_MODEL = "main.kpi_scorecard"
 FLAGS_MODEL = "main.kpi_flags"
@@ -144,36 +145,33 @@ def word_flags(con: duckdb.DuckDBPyConnection, flags: str = FLAGS_MODEL) -> int:
 # ── Commentary ───────────────────────────────────────────────────────────────
 
 
-def _label_table(con: duckdb.DuckDBPyConnection, scorecard: str) -> pa.Table:
-    """The words of every distinct (name, period, reason, dimension) combination, in both languages."""
-    keys = (
-        "kpi_name_da",
-        "kpi_name_en",
-        "grain",
-        "period_start",
-        "null_reason",
-        "dimension_name",
-        "dimension_value",
-    )
-    rows = con.execute(f"select distinct {', '.join(keys)} from {scorecard}").fetchall()
-    columns: dict[str, list] = {key: [] for key in keys}
-    for row in rows:
-        labels = {}
-        for lang in LANGUAGES:
-            labels |= commentary_labels(
-                lang,
-                name=row[keys.index(f"kpi_name_{lang}")],
-                grain=row[2],
-                period_start=row[3],
-                null_reason=row[4],
-                dimension_name=row[5],
-                dimension_value=row[6],
-            )
-        for key, value in zip(keys, row, strict=True):
-            columns[key].append(value)
-        for key, value in labels.items():
-            columns.setdefault(key, []).append(value)
-    return pa.table(columns)
+# Each label depends on a few columns only, so it is worded once per distinct value of those.
+_LABELS = {
+    ("kpi_name_da", "kpi_name_en", "dimension_name", "dimension_value"): lambda row, lang: {
+        f"name_{lang}": named(row[f"kpi_name_{lang}"], row["dimension_name"], row["dimension_value"], lang)
+    },
+    ("grain", "period_start"): lambda row, lang: {
+        f"when_{lang}": period_phrase(row["grain"], row["period_start"], lang),
+        f"before_{lang}": previous_period_label(row["grain"], row["period_start"], lang),
+    },
+    ("null_reason",): lambda row, lang: {f"reason_{lang}": null_reason_text(row["null_reason"], lang)},
+}
+
+
+def _label_tables(con: duckdb.DuckDBPyConnection, scorecard: str) -> dict[tuple[str, ...], pa.Table]:
+    """Per group of columns: their distinct values in the scorecard and the labels of each."""
+    tables = {}
+    for keys, word in _LABELS.items():
+        columns: dict[str, list] = {key: [] for key in keys}
+        for values in con.execute(f"select distinct {', '.join(keys)} from {scorecard}").fetchall():
+            row = dict(zip(keys, values, strict=True))
+            for key, value in row.items():
+                columns[key].append(value)
+            for lang in LANGUAGES:
+                for label, text in word(row, lang).items():
+                    columns.setdefault(label, []).append(text)
+        tables[keys] = pa.table(columns)
+    return tables
 
 
 def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL) -> int:
@@ -184,7 +182,16 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
     sentences themselves in one SQL statement (commentary_sql).
     """
     create_format_macros(con)
-    con.register("_pub_labels", _label_table(con, scorecard))
+    tables = _label_tables(con, scorecard)
+    label_columns, joins = [], []
+    for number, (keys, table) in enumerate(tables.items()):
+        name = f"_pub_labels_{number}"
+        con.register(name, table)
+        label_columns += [f"{name}.{column}" for column in table.column_names if column not in keys]
+        on = " and ".join(f"{name}.{key} is not distinct from scorecard.{key}" for key in keys)
+        joins.append(f"                inner join {name} on {on}")
+    label_columns = ", ".join(label_columns)
+    label_joins = "\n".join(joins)
     row_key = ", ".join(ROW_KEY)
     try:
         con.execute(
@@ -204,19 +211,11 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
             inputs as (
                 select
                     {", ".join(f"scorecard.{column}" for column in (*ROW_KEY, *COMMENTARY_COLUMNS))},
-                    labels.* exclude (kpi_name_da, kpi_name_en, grain, period_start, null_reason,
-                        dimension_name, dimension_value),
+                    {label_columns},
                     notes.notes_da,
                     notes.notes_en
                 from {scorecard} as scorecard
-                inner join _pub_labels as labels
-                    on labels.kpi_name_da is not distinct from scorecard.kpi_name_da
-                    and labels.kpi_name_en is not distinct from scorecard.kpi_name_en
-                    and labels.grain = scorecard.grain
-                    and labels.period_start = scorecard.period_start
-                    and labels.null_reason is not distinct from scorecard.null_reason
-                    and labels.dimension_name = scorecard.dimension_name
-                    and labels.dimension_value = scorecard.dimension_value
+{label_joins}
                 left join notes
                     on {" and ".join(f"notes.{column} = scorecard.{column}" for column in ROW_KEY)}
             )
@@ -226,5 +225,6 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
             """
         )
     finally:
-        con.unregister("_pub_labels")
+        for number in range(len(tables)):
+            con.unregister(f"_pub_labels_{number}")
     return con.execute("select count(*) from _pub_sentences").fetchone()[0]
