@@ -69,6 +69,8 @@ TARGET_TYPES = ("constant", "per_period", "budget", "none")
 AGGREGATIONS = ("sum", "ratio", "median")
 SAMPLE_KINDS = ("population", "measure", "none")
 HEADLINE_MOVES = ("better", "falling", "rising")
+# What a value outside the KPI's value_range is for the checks (expectations/suites/kpi_definitions.yml).
+RANGE_BREACHES = ("error", "warning")
 DEFAULT_THRESHOLD_PCT = 5.0
 # The source text: no function should steer by more than five headline KPIs.
 MAX_HEADLINES_PER_FUNCTION = 5
@@ -110,6 +112,8 @@ _KPI_KEYS = {
     "empty_reason",
     "provisional_days",
     "sample",
+    "value_range",
+    "complete_breakdowns",
     "target",
     # How the KPI appears in the MetricFlow semantic layer, or why it does not; read and checked
     # by dagster_project/transform/semantic_layer.py, which generates the semantic YAML from it.
@@ -192,6 +196,13 @@ class Kpi:
     sample: str = "population"
     # An HR value over people (kpis.md, Privacy): withheld below 5 people; positions are not people.
     computed_over_people: bool = False
+    # The range the checks hold every value to (None: unbounded on that side), and whether a
+    # value outside it is an error or a warning.
+    value_min: float | None = None
+    value_max: float | None = None
+    range_breach: str = "error"
+    # Dimensions every counted row carries, so their breakdown adds up to the total exactly.
+    complete_breakdowns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -347,8 +358,39 @@ def _parse_kpi(entry: Any, index: int, source: str) -> Kpi:
         sources=_sources(entry, where),
         target=_parse_target(entry.get("target"), grains, where),
         computed_over_people=_optional_bool(entry, "computed_over_people", where),
+        complete_breakdowns=_complete_breakdowns(entry, where),
         **_aggregation(entry, where),
+        **_value_range(entry.get("value_range"), where),
     )
+
+
+def _value_range(raw: Any, where: str) -> dict[str, Any]:
+    where = f"{where}, field 'value_range'"
+    if not isinstance(raw, dict) or not ({"min", "max"} & set(raw)):
+        raise CatalogError(f"{where}: every KPI states the range of its values, as {{min: …, max: …}}")
+    _reject_unknown(raw, {"min", "max", "outside"}, where)
+    low = _number(raw["min"], f"{where}.min") if raw.get("min") is not None else None
+    high = _number(raw["max"], f"{where}.max") if raw.get("max") is not None else None
+    if low is not None and high is not None and low > high:
+        raise CatalogError(f"{where}: min {low:g} is above max {high:g}")
+    breach = raw.get("outside", "error")
+    if breach not in RANGE_BREACHES:
+        raise CatalogError(f"{where}.outside: {breach!r} is not one of {', '.join(RANGE_BREACHES)}")
+    return {"value_min": low, "value_max": high, "range_breach": breach}
+
+
+def _complete_breakdowns(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    if entry.get("complete_breakdowns") is None:
+        return ()
+    dimensions = _subset(entry, "complete_breakdowns", DIMENSIONS, where, allow_empty=False)
+    unknown = [dimension for dimension in dimensions if dimension not in (entry.get("dimensions") or [])]
+    if unknown:
+        raise CatalogError(
+            f"{where}, field 'complete_breakdowns': {unknown[0]!r} is not one of the KPI's dimensions"
+        )
+    if dimensions and not entry.get("additive"):
+        raise CatalogError(f"{where}, field 'complete_breakdowns': only an additive KPI adds up to its total")
+    return dimensions
 
 
 def _aggregation(entry: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -807,6 +849,7 @@ _TABLES_DDL = {
         grains varchar[], dimensions varchar[], is_additive boolean, sources varchar[],
         is_computed_over_people boolean, aggregation varchar, empty_reason varchar,
         provisional_days integer, sample_kind varchar, target_type varchar, target_value double,
+        value_min double, value_max double, range_breach varchar, complete_breakdowns varchar[],
         definition_version varchar, catalog_order integer
     """,
     "kpi_targets": "kpi_id varchar, period_start date, grain varchar, target double",
@@ -898,6 +941,10 @@ def _kpi_row(kpi: Kpi) -> tuple[Any, ...]:
         kpi.sample,
         kpi.target.type,
         kpi.target.value,
+        kpi.value_min,
+        kpi.value_max,
+        kpi.range_breach,
+        list(kpi.complete_breakdowns),
     )
 
 

@@ -26,19 +26,15 @@ from dagster_project.ingest.raw_schema import LEDGER_TABLE, QUARANTINE_SCHEMA, R
 from dagster_project.kpi_values import (
     KPI_VALUES_RELATION,
     OPTIONAL_COLUMNS,
-    PEOPLE_COUNT,
-    PEOPLE_COUNT_TYPE,
     REQUIRED_COLUMNS,
 )
 from dagster_project.settings import PROJECT_ROOT
 
 LOCAL_TIME_ZONE = "Europe/Copenhagen"
 CATALOG_VIEW = "_quality_catalog"
-SUPPRESSION_REASONS = ("group below 5", "complementary suppression")
 # The dbt model of every definition version each KPI was computed under (the series' breaks).
 DEFINITION_HISTORY = "main.kpi_definition_history"
 ORPHAN_SAMPLE_SIZE = 5
-MISSING_PERIOD_SAMPLE_SIZE = 5
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +88,20 @@ class Summary:
 
 # ── The KPI catalog, as the checks read it ───────────────────────────────────
 
-_CATALOG_COLUMNS = (
-    "kpi_id",
-    "unit",
-    "is_additive",
-    "sources",
-    "grains",
-    "freshness_limit_hours",
-    "definition_version",
-)
+# Column -> the type a column missing from an older catalog.kpis is read as.
+_CATALOG_COLUMNS = {
+    "kpi_id": "varchar",
+    "unit": "varchar",
+    "is_additive": "boolean",
+    "sources": "varchar[]",
+    "grains": "varchar[]",
+    "freshness_limit_hours": "integer",
+    "definition_version": "varchar",
+    "value_min": "double",
+    "value_max": "double",
+    "range_breach": "varchar",
+    "complete_breakdowns": "varchar[]",
+}
 
 
 def read_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -111,7 +112,8 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if exists:
         available = {row[0] for row in con.execute("describe catalog.kpis").fetchall()}
         select = ", ".join(
-            name if name in available else f"cast(null as varchar) as {name}" for name in _CATALOG_COLUMNS
+            name if name in available else f"cast(null as {sql_type}) as {name}"
+            for name, sql_type in _CATALOG_COLUMNS.items()
         )
         return con.sql(f"select {select} from catalog.kpis order by kpi_id").to_arrow_table().to_pandas()
     from dagster_project.catalog import load_catalog
@@ -125,6 +127,10 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "grains": list(kpi.grains),
             "freshness_limit_hours": kpi.freshness_limit_hours,
             "definition_version": None,
+            "value_min": kpi.value_min,
+            "value_max": kpi.value_max,
+            "range_breach": kpi.range_breach,
+            "complete_breakdowns": list(kpi.complete_breakdowns),
         }
         for kpi in load_catalog().kpis
     ]
@@ -503,8 +509,7 @@ def _kpi_values_select(ctx: SummaryContext) -> str:
     if not ctx.relation_exists(relation):
         raise SummaryUnavailable(f"{relation} does not exist: the dbt models have not been built")
     available = set(ctx.columns_of(relation))
-    # people_count: HR privacy, only checked to be hidden on suppressed cells (never shown in a frame).
-    optional = {**OPTIONAL_COLUMNS, PEOPLE_COUNT: PEOPLE_COUNT_TYPE}
+    optional = OPTIONAL_COLUMNS
     columns = list(REQUIRED_COLUMNS)
     missing = [name for name in columns if name not in available]
     if missing:
@@ -517,9 +522,8 @@ def _kpi_values_select(ctx: SummaryContext) -> str:
 
 
 def kpi_values(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
-    """kpi_values itself, with the catalog's unit and the per-row quantities the expectations check."""
-    unbounded = params.get("unbounded_ratios") or []
-    standard = params.get("standard_ratios") or []
+    """kpi_values itself, with its KPI's value range from the catalog and the per-row quantities
+    the expectations check."""
     sql = f"""
         with
         kpi_values as ({_kpi_values_select(ctx)}),
@@ -527,8 +531,9 @@ def kpi_values(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
             select
                 kpi_values.*,
                 {CATALOG_VIEW}.unit,
-                coalesce({CATALOG_VIEW}.is_additive, false) as is_additive,
-                numerator / nullif(denominator, 0) as numerator_over_denominator
+                {CATALOG_VIEW}.value_min,
+                {CATALOG_VIEW}.value_max,
+                coalesce({CATALOG_VIEW}.range_breach, 'error') as range_breach
             from kpi_values
             left join {CATALOG_VIEW} on kpi_values.kpi_id = {CATALOG_VIEW}.kpi_id
         )
@@ -549,46 +554,32 @@ def kpi_values(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
             definition_version,
             as_of_date,
             unit,
-            is_additive,
-            case
-                when unit is distinct from 'ratio' then 'not_a_ratio'
-                when list_contains(?, kpi_id) then 'unbounded'
-                when list_contains(?, kpi_id) then 'against_a_standard'
-                else 'part_of_whole'
-            end as ratio_kind,
-            case
-                when numerator is null or denominator is null then null
-                when denominator = 0 then case when value is null then 0 else 'infinity'::double end
-                when value is null then 'infinity'::double
-                else abs(value - numerator_over_denominator) / greatest(abs(numerator_over_denominator), 1)
-            end as ratio_relative_error,
+            value_min,
+            value_max,
+            range_breach,
+            coalesce(value >= value_min, true) and coalesce(value <= value_max, true) as is_within_range,
+            -- A numerator is a count or sum of non-negative things unless the value may be below 0
+            -- (NPS: promoters minus detractors).
             least(
-                case when is_additive then value end,
-                case when unit is distinct from 'nps' then numerator end,
+                case when value_min >= 0 then numerator end,
                 denominator,
                 sample_size
             ) as smallest_non_negative_part,
-            (value is null) = (null_reason is not null) as is_null_reason_consistent,
-            not (
-                coalesce(null_reason in ({", ".join(_quote(reason) for reason in SUPPRESSION_REASONS)}), false)
-                and (numerator is not null or denominator is not null or people_count is not null)
-            ) as hides_suppressed_inputs,
             coalesce(as_of_date = cast(? as date), false) as is_built_for_as_of
         from checked
         order by kpi_id, grain, period_start, dimension_name, dimension_value
     """
-    return _with_catalog(ctx, sql, [list(unbounded), list(standard), ctx.as_of])
+    return _with_catalog(ctx, sql, [ctx.as_of])
 
 
 def kpi_additivity(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
-    """Per additive KPI, grain, period and dimension: the sum of the breakdown against the total."""
-    complete: dict[str, list[str]] = params.get("complete_breakdowns") or {}
-    pairs = [f"{kpi_id}|{dimension}" for kpi_id, dimensions in complete.items() for dimension in dimensions]
+    """Per additive KPI, grain, period and dimension: the sum of the breakdown against the total,
+    and whether the catalog says that breakdown is complete (complete_breakdowns)."""
     sql = f"""
         with
         kpi_values as ({_kpi_values_select(ctx)}),
         additive as (
-            select kpi_values.*
+            select kpi_values.*, coalesce({CATALOG_VIEW}.complete_breakdowns, []) as complete_breakdowns
             from kpi_values
             inner join {CATALOG_VIEW} on kpi_values.kpi_id = {CATALOG_VIEW}.kpi_id
             where {CATALOG_VIEW}.is_additive
@@ -604,6 +595,7 @@ def kpi_additivity(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
                 grain,
                 period_start,
                 dimension_name,
+                list_contains(any_value(complete_breakdowns), dimension_name) as is_complete_breakdown,
                 count(*) as breakdown_rows,
                 sum(value) as breakdown_sum
             from additive
@@ -622,7 +614,7 @@ def kpi_additivity(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
                 / greatest(abs(coalesce(totals.total_value, 0)), 1) as relative_excess,
             (coalesce(totals.total_value, 0) - breakdowns.breakdown_sum)
                 / greatest(abs(coalesce(totals.total_value, 0)), 1) as relative_shortfall,
-            list_contains(?, breakdowns.kpi_id || '|' || breakdowns.dimension_name) as is_complete_breakdown
+            breakdowns.is_complete_breakdown
         from breakdowns
         left join totals
             on breakdowns.kpi_id = totals.kpi_id
@@ -630,115 +622,7 @@ def kpi_additivity(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
             and breakdowns.period_start = totals.period_start
         order by 1, 2, 3, 4
     """
-    return _with_catalog(ctx, sql, [pairs])
-
-
-def kpi_period_coverage(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
-    """Per catalog KPI and grain: the periods from its first through the as-of period, and which are missing.
-
-    A KPI's rows start in the period of its first event at every grain. That date lies in the
-    first period of its finest grain present (exactly, for days): the finest grain starts
-    there, and each coarser grain at the latest in the period holding that first period's last
-    day. So a gap is never reported where the first event could have been, and every gap after
-    it is.
-    """
-    sql = f"""
-        with
-        kpi_values as ({_kpi_values_select(ctx)}),
-        totals as (
-            select distinct kpi_id, grain, period_start, period_end
-            from kpi_values
-            where dimension_name = 'total' and dimension_value = 'total'
-        ),
-        fineness as (
-            select * from (values ('day', 1), ('week', 2), ('month', 3)) as fineness (grain, rank)
-        ),
-        grain_firsts as (
-            select kpi_id, grain, min(period_start) as first_start, arg_min(period_end, period_start) as first_end
-            from totals
-            group by kpi_id, grain
-        ),
-        finest as (
-            select
-                grain_firsts.kpi_id,
-                arg_min(grain_firsts.grain, fineness.rank) as finest_grain,
-                arg_min(grain_firsts.first_start, fineness.rank) as finest_start,
-                arg_min(grain_firsts.first_end, fineness.rank) as finest_end
-            from grain_firsts
-            inner join fineness on grain_firsts.grain = fineness.grain
-            group by grain_firsts.kpi_id
-        ),
-        catalog_grains as (
-            select kpi_id, unnest(grains) as grain from {CATALOG_VIEW}
-        ),
-        bounds as (
-            select
-                catalog_grains.kpi_id,
-                catalog_grains.grain,
-                finest.kpi_id is not null as has_rows,
-                case
-                    when catalog_grains.grain = finest.finest_grain then finest.finest_start
-                    else cast(date_trunc(catalog_grains.grain, finest.finest_end) as date)
-                end as first_expected,
-                cast(date_trunc(catalog_grains.grain, cast(? as date)) as date) as last_expected
-            from catalog_grains
-            left join finest on catalog_grains.kpi_id = finest.kpi_id
-        ),
-        expected as (
-            select
-                kpi_id,
-                grain,
-                cast(unnest(generate_series(
-                    first_expected,
-                    last_expected,
-                    case grain when 'day' then interval 1 day when 'week' then interval 7 day
-                        else interval 1 month end
-                )) as date) as period_start
-            from bounds
-            where has_rows and first_expected <= last_expected
-        ),
-        missing as (
-            select expected.*
-            from expected
-            anti join totals
-                on expected.kpi_id = totals.kpi_id
-                and expected.grain = totals.grain
-                and expected.period_start = totals.period_start
-        ),
-        counted as (
-            select
-                kpi_id,
-                grain,
-                count(*) as expected_periods
-            from expected
-            group by kpi_id, grain
-        ),
-        missing_counted as (
-            select
-                kpi_id,
-                grain,
-                count(*) as missing_periods,
-                list(cast(period_start as varchar) order by period_start)[1:{MISSING_PERIOD_SAMPLE_SIZE}]
-                    as missing_sample
-            from missing
-            group by kpi_id, grain
-        )
-        select
-            bounds.kpi_id,
-            bounds.grain,
-            bounds.has_rows,
-            bounds.first_expected,
-            bounds.last_expected,
-            coalesce(counted.expected_periods, 0) as expected_periods,
-            coalesce(missing_counted.missing_periods, 0) as missing_periods,
-            array_to_string(missing_counted.missing_sample, ', ') as missing_sample
-        from bounds
-        left join counted on bounds.kpi_id = counted.kpi_id and bounds.grain = counted.grain
-        left join missing_counted
-            on bounds.kpi_id = missing_counted.kpi_id and bounds.grain = missing_counted.grain
-        order by 1, 2
-    """
-    return _with_catalog(ctx, sql, [ctx.as_of])
+    return _with_catalog(ctx, sql)
 
 
 def definition_versions(ctx: SummaryContext, params: dict[str, Any]) -> pd.DataFrame:
@@ -905,17 +789,14 @@ SUMMARIES: dict[str, Summary] = {
                 "numerator",
                 "denominator",
                 "null_reason",
+                "value_min",
+                "value_max",
             ),
         ),
         Summary(
             "kpi_additivity",
             kpi_additivity,
             ("kpi_id", "grain", "period_start", "dimension_name", "breakdown_sum", "total_value"),
-        ),
-        Summary(
-            "kpi_period_coverage",
-            kpi_period_coverage,
-            ("kpi_id", "grain", "first_expected", "last_expected", "expected_periods", "missing_sample"),
         ),
         Summary(
             "definition_versions",

@@ -396,7 +396,8 @@ def test_catalog_tables_have_the_columns_the_dbt_project_reads(catalog: Catalog)
         "question_en", "definition_da", "definition_en", "unit", "direction", "owner",
         "refresh_cadence", "freshness_limit_hours", "grains", "dimensions", "is_additive",
         "sources", "is_computed_over_people", "aggregation", "empty_reason", "provisional_days",
-        "sample_kind", "target_type", "target_value", "definition_version", "catalog_order",
+        "sample_kind", "target_type", "target_value", "value_min", "value_max", "range_breach",
+        "complete_breakdowns", "definition_version", "catalog_order",
     ]  # fmt: skip
     assert columns("kpi_targets")[:4] == ["kpi_id", "period_start", "grain", "target"]
     assert columns("guardrail_pairs")[:6] == [
@@ -437,6 +438,67 @@ def test_how_each_kpi_rolls_up_is_read_from_the_catalog(catalog: Catalog) -> Non
         "hr.enps",
         "hr.early_attrition_rate",
     }
+
+
+def test_every_kpi_states_the_range_its_values_are_checked_against(catalog: Catalog) -> None:
+    # kpis.md: ratios are fractions, NPS runs from -100 to 100, satisfaction is a mean of 1-5
+    # answers; counts, sums, durations and money are not negative.
+    ranges = {kpi.id: (kpi.value_min, kpi.value_max, kpi.range_breach) for kpi in catalog.kpis}
+    assert ranges["cs.nps"] == ranges["hr.enps"] == (-100, 100, "error")
+    assert ranges["hr.employee_satisfaction"] == (1, 5, "error")
+    assert ranges["sales.revenue_vs_budget"] == (0, None, "error")
+    assert ranges["production.oee"] == ranges["production.oee_performance"] == (0, 1, "warning")
+    other_ratios = {kpi.id for kpi in catalog.kpis if kpi.unit == "ratio"} - {
+        "sales.revenue_vs_budget", "production.oee", "production.oee_performance",
+    }  # fmt: skip
+    assert {ranges[kpi_id] for kpi_id in other_ratios} == {(0, 1, "error")}
+    assert {ranges[kpi.id] for kpi in catalog.kpis if kpi.unit not in ("ratio", "nps", "score")} == {
+        (0, None, "error")
+    }
+
+
+def test_a_value_range_is_required_ordered_and_an_error_or_a_warning(document: dict[str, Any]) -> None:
+    entry = _entry(document, "sales.hit_rate")
+    del entry["value_range"]
+    with pytest.raises(CatalogError, match="'sales.hit_rate', field 'value_range': every KPI states"):
+        parse_catalog(document)
+    entry["value_range"] = {"min": 1, "max": 0}
+    with pytest.raises(CatalogError, match="min 1 is above max 0"):
+        parse_catalog(document)
+    entry["value_range"] = {"min": 0, "max": 1, "outside": "ignore"}
+    with pytest.raises(CatalogError, match="'ignore' is not one of error, warning"):
+        parse_catalog(document)
+
+
+def test_a_complete_breakdown_is_a_dimension_of_an_additive_kpi(document: dict[str, Any]) -> None:
+    _entry(document, "sales.revenue")["complete_breakdowns"] = ["segment"]
+    with pytest.raises(CatalogError, match="'segment' is not one of the KPI's dimensions"):
+        parse_catalog(document)
+    _entry(document, "sales.revenue")["complete_breakdowns"] = ["region"]
+    _entry(document, "sales.hit_rate")["complete_breakdowns"] = ["region"]
+    with pytest.raises(CatalogError, match="'sales.hit_rate', field 'complete_breakdowns': only an additive"):
+        parse_catalog(document)
+
+
+def test_the_checks_name_no_kpi_the_catalog_describes(catalog: Catalog) -> None:
+    # A KPI's value range and complete breakdowns are catalog fields; the suites state rules only.
+    # The two cross-KPI revenue rules are the exception: each compares two named KPIs.
+    cross_kpi_rules = (
+        "definitions.roas_revenue_within_sales_revenue",
+        "definitions.ltv_revenue_equals_sales_revenue",
+    )
+    # marketing.leads is a KPI and a contract table; the freshness suite names the table.
+    kpi_ids = [kpi.id for kpi in catalog.kpis if kpi.id not in TABLES_BY_KEY]
+    for path in (DEFAULT_CATALOG_PATH.parent.parent / "expectations" / "suites").glob("*.yml"):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        parts = [("summaries", document.get("summaries"))] + [
+            (expectation["id"], expectation)
+            for expectation in document.get("expectations", [])
+            if expectation["id"] not in cross_kpi_rules
+        ]
+        for name, part in parts:
+            text = yaml.safe_dump(part)
+            assert [kpi_id for kpi_id in kpi_ids if kpi_id in text] == [], (path.name, name)
 
 
 def test_no_per_kpi_fact_is_written_outside_the_catalog(catalog: Catalog) -> None:

@@ -29,7 +29,7 @@ AS_OF = date(2026, 11, 26)
 EXPECTED_DEMO_WARNINGS = {
     "ingest.quarantine_rate_warning",
     "ingest.no_orphan_foreign_keys",
-    "definitions.ratios_against_a_standard_within_0_and_1",
+    "definitions.values_against_a_standard_within_their_range",
 }
 
 
@@ -81,7 +81,7 @@ def test_every_definition_expectation_but_the_oee_standard_passes_on_the_demo_kp
     report: QualityReport,
 ) -> None:
     failed = [outcome.expectation_id for outcome in report.failures if outcome.suite == "kpi_definitions"]
-    assert set(failed) <= {"definitions.ratios_against_a_standard_within_0_and_1"}
+    assert set(failed) <= {"definitions.values_against_a_standard_within_their_range"}
     assert report.outcome("definitions.ltv_revenue_equals_sales_revenue").checked_count > 0
     assert report.outcome("definitions.roas_revenue_within_sales_revenue").checked_count > 0
 

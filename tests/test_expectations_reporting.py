@@ -89,7 +89,7 @@ def test_results_are_stored_per_expectation_with_the_run(warehouse: QualityWareh
     failing = warehouse.con.execute(
         "select expectation_id, kpi_ids, failing_count from quality.latest_results where not success"
     ).fetchall()
-    assert failing == [("definitions.ratios_within_0_and_1", ["hr.sick_absence_rate"], 1)]
+    assert failing == [("definitions.values_within_their_range", ["hr.sick_absence_rate"], 1)]
 
 
 def test_the_verdicts_the_scorecard_reads_are_those_of_the_latest_complete_run(
@@ -106,7 +106,7 @@ def test_the_verdicts_the_scorecard_reads_are_those_of_the_latest_complete_run(
         "where kpi_id in ('hr.sick_absence_rate', 'sales.revenue') order by all"
     ).fetchall()
     assert verdicts == [
-        ("hr.sick_absence_rate", "error", "definitions.ratios_within_0_and_1: 1 of 7 rows fail"),
+        ("hr.sick_absence_rate", "error", "definitions.values_within_their_range: 1 of 27 rows fail"),
         ("sales.revenue", "ok", None),
     ]
 
@@ -152,8 +152,8 @@ def test_check_command_prints_failing_expectation_observed_value_and_rows_and_ex
     code = check.main(["--warehouse", str(warehouse.path), "--suite", "kpi_definitions", "--no-docs"])
     out = capsys.readouterr().out
     assert code == 1
-    assert "ERROR  definitions.ratios_within_0_and_1" in out
-    assert "observed:  1 of 7 rows fail" in out
+    assert "ERROR  definitions.values_within_their_range" in out
+    assert "observed:  1 of 27 rows fail" in out
     row_line = next(
         line for line in out.splitlines() if "hr.sick_absence_rate" in line and "2025-02-01" in line
     )
@@ -265,7 +265,7 @@ def test_data_docs_are_built_as_html_under_the_quality_folder(
     assert index.is_file()
     pages = list((tmp_path / "quality" / "docs" / "validations").rglob("*.html"))
     assert any("docs-run" in str(page) for page in pages)
-    assert "ratio_relative_error" in "".join(page.read_text(encoding="utf-8") for page in pages)
+    assert "is_within_range" in "".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 def test_data_docs_keep_only_the_newest_runs_of_each_suite(tmp_path: Path) -> None:

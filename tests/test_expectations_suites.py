@@ -64,22 +64,34 @@ def test_orphans_warn_and_unresolved_rejected_files_are_errors(expectations_by_i
     assert expectations_by_id["ingest.rejected_files_resolved"].severity == "error"
 
 
-def test_ratios_nps_and_revenue_rules_are_errors(expectations_by_id: dict[str, Any]) -> None:
+def test_range_breakdown_and_revenue_rules_are_errors(expectations_by_id: dict[str, Any]) -> None:
     for expectation_id in (
-        "definitions.ratios_within_0_and_1",
-        "definitions.nps_within_minus_100_and_100",
-        "definitions.value_is_numerator_over_denominator",
-        "definitions.unique_grain_keys",
+        "definitions.values_within_their_range",
+        "definitions.sums_and_counts_non_negative",
         "definitions.breakdown_not_above_total",
-        "definitions.every_period_present",
         "definitions.roas_revenue_within_sales_revenue",
         "definitions.ltv_revenue_equals_sales_revenue",
     ):
         assert expectations_by_id[expectation_id].severity == "error", expectation_id
-    ratio = expectations_by_id["definitions.ratios_within_0_and_1"].kwargs
-    nps = expectations_by_id["definitions.nps_within_minus_100_and_100"].kwargs
-    assert (ratio["min_value"], ratio["max_value"]) == (0, 1)
-    assert (nps["min_value"], nps["max_value"]) == (-100, 100)
+    assert (
+        expectations_by_id["definitions.values_against_a_standard_within_their_range"].severity == "warning"
+    )
+
+
+def test_what_a_dbt_test_says_is_not_restated_by_a_suite(expectations_by_id: dict[str, Any]) -> None:
+    # Unique keys, numerator over denominator, null reasons, HR privacy, contiguous periods and a
+    # definition version on every row are dbt tests on kpi_values (tests/test_dbt_kpi_values_tests.py).
+    expectations = {
+        (e.expectation, str(e.kwargs.get("column") or e.kwargs.get("column_list")))
+        for e in expectations_by_id.values()
+    }
+    assert (
+        "expect_compound_columns_to_be_unique",
+        str(["kpi_id", "grain", "period_start", "dimension_name", "dimension_value"]),
+    ) not in expectations
+    assert not {column for _, column in expectations} & {
+        "ratio_relative_error", "is_null_reason_consistent", "hides_suppressed_inputs", "missing_periods", "definition_version",
+    }  # fmt: skip
 
 
 def test_threshold_placeholder_takes_the_expectations_own_threshold() -> None:

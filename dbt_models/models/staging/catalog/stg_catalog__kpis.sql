@@ -35,6 +35,10 @@ final as (
         sample_kind,
         target_type,
         target_value,
+        value_min,
+        value_max,
+        range_breach,
+        complete_breakdowns,
         definition_version,
         catalog_order
     from source
