@@ -44,7 +44,7 @@ bi-clients: setup ## Build the BI clients' environments for tests/test_bi_client
 	$(BIN)/python -m tests.bi_clients.environments
 
 check: setup ## Run only the data-quality checks against the warehouse (prints what failed)
-	$(BIN)/python -m expectations.check
+	$(BIN)/python -m dagster_project.quality.check
 
 lint: setup ## ruff lint and format check, sqlfluff lint of the dbt SQL
 	$(BIN)/ruff check .

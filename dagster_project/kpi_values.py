@@ -1,6 +1,6 @@
 """The columns of main.kpi_values (dbt_models/models/marts/kpi_values.sql), in one place.
 
-The quality checks (expectations/summaries.py) read kpi_values through these: they refuse a
+The quality checks (dagster_project/quality/summaries.py) read kpi_values through these: they refuse a
 kpi_values without a required column and read a missing optional one as a null of its type (an
 older or hand-built kpi_values). Everything downstream of kpi_values is a dbt model.
 """

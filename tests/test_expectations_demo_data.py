@@ -20,8 +20,8 @@ from dagster_project.catalog import definition_version, load_catalog, write_cata
 from dagster_project.ingest.contract import TABLES
 from dagster_project.ingest.loader import TableLoader
 from dagster_project.ingest.raw_schema import create_raw_tables
-from expectations.report import QualityReport
-from expectations.runner import run_suites
+from dagster_project.quality.report import QualityReport
+from dagster_project.quality.runner import run_suites
 from tests.dbt_fixtures.warehouse import run_dbt
 from tools.demo_data import generate
 

@@ -8,9 +8,9 @@ import duckdb
 import pytest
 import yaml
 
-from expectations import acknowledge, check
-from expectations.report import ExpectationOutcome, kpis_reached, statuses
-from expectations.store import latest_kpi_status
+from dagster_project.quality import acknowledge, check
+from dagster_project.quality.report import ExpectationOutcome, kpis_reached, statuses
+from dagster_project.quality.store import latest_kpi_status
 from tests.quality_fixtures.runs import run
 from tests.quality_fixtures.warehouse import AS_OF, QualityWarehouse, consistent_warehouse, kpi_value_rows
 
@@ -115,7 +115,7 @@ def test_a_run_reuses_what_the_same_run_stored_for_a_suite(warehouse: QualityWar
     run(warehouse, "freshness", persist=True, run_id="dagster-run")
     # The ledger changes afterwards; a reusing run keeps the stored freshness results.
     warehouse.con.execute("update raw._file_ledger set ingested_at = '2025-01-01 00:00:00+01'")
-    from expectations.runner import run_suites
+    from dagster_project.quality.runner import run_suites
 
     reused = run_suites(
         warehouse.con,
@@ -271,7 +271,7 @@ def test_data_docs_are_built_as_html_under_the_quality_folder(
 def test_data_docs_keep_only_the_newest_runs_of_each_suite(tmp_path: Path) -> None:
     import os
 
-    from expectations.gx_validation import prune_results
+    from dagster_project.quality.gx_validation import prune_results
 
     results = tmp_path / "validations"
     for age, run_name in enumerate(["run-c", "run-b", "run-a"]):  # run-c newest

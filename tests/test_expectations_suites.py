@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from expectations.check import format_suites
-from expectations.spec import SuiteError, all_expectations, load_suites, parse_suite
-from expectations.summaries import SUMMARIES
+from dagster_project.quality.check import format_suites
+from dagster_project.quality.spec import SuiteError, all_expectations, load_suites, parse_suite
+from dagster_project.quality.summaries import SUMMARIES
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_every_expectation_runs_on_a_summary_that_exists() -> None:
 
 
 def test_every_expectation_type_exists_in_great_expectations() -> None:
-    from expectations.gx_validation import build_expectation
+    from dagster_project.quality.gx_validation import build_expectation
 
     for expectation in all_expectations(load_suites()):
         built = build_expectation(expectation)

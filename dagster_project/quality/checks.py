@@ -23,8 +23,8 @@ import dagster as dg
 from dagster_project import settings
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.contract import TABLES, Table
+from dagster_project.quality.spec import ExpectationSpec, load_suites
 from dagster_project.warehouse import Warehouse
-from expectations.spec import ExpectationSpec, load_suites
 
 KPI_VALUES_KEY = dg.AssetKey(["kpi_values"])
 PUBLISH_KEY = dg.AssetKey(["published_kpis"])
@@ -109,7 +109,7 @@ def _md_cell(value: Any) -> str:
 
 
 def _run(warehouse: Warehouse, run_id: str, suites: tuple[str, ...] | None, reuse_stored: bool):
-    from expectations.runner import run_suites
+    from dagster_project.quality.runner import run_suites
 
     with warehouse.connection() as con:
         return run_suites(
@@ -236,7 +236,7 @@ def blocked_publish_message(failures: dict[str, list[str]]) -> str:
         f"The scorecard models and the publish are blocked: error-level check(s) on kpi_values failed: {checks}. "
         "The previously published files stay as they were. Run `make check` to print each failing "
         "expectation with its rows; fix the source file and land it again, or acknowledge a rejected "
-        "file (`python -m expectations.acknowledge`), then re-run the daily job."
+        "file (`python -m dagster_project.quality.acknowledge`), then re-run the daily job."
     )
 
 

@@ -330,7 +330,7 @@ def main() -> int:
         f"{dbt['build_ratio']}x; run {dbt['dbt_run_seconds']} s against the models' SQL: "
         f"{dbt['run_ratio']}x (target: under 1.5x)"
     )
-    from expectations.bench import time_validation
+    from dagster_project.quality.bench import time_validation
 
     validation = time_validation(BENCH_DIR / "ingest_bench.duckdb", as_of=AS_OF)
     pipeline = ingest["seconds"] + dbt["dbt_build_seconds"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from expectations.report import ExpectationOutcome, QualityReport
-from expectations.runner import run_suites
+from dagster_project.quality.report import ExpectationOutcome, QualityReport
+from dagster_project.quality.runner import run_suites
 from tests.quality_fixtures.warehouse import AS_OF, QualityWarehouse
 
 

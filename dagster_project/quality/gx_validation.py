@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.spec import ExpectationSpec
+from dagster_project.quality.spec import ExpectationSpec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network here, and no usage statistics
 

@@ -1,9 +1,9 @@
 """Time the validation alone, for `make bench`: every suite on an already built warehouse.
 
-    from expectations.bench import time_validation
+    from dagster_project.quality.bench import time_validation
     figures = time_validation(Path("data/bench/warehouse.duckdb"))
 
-or `python -m expectations.bench WAREHOUSE [AS_OF]`. The warehouse is opened read-only and
+or `python -m dagster_project.quality.bench WAREHOUSE [AS_OF]`. The warehouse is opened read-only and
 nothing is stored in it; the Data Docs go to data/bench/quality/. The figures include importing
 Great Expectations (a pipeline run pays it once) and split the time into DuckDB summaries and
 Great Expectations validation per summary, so a slow one shows.
@@ -30,7 +30,7 @@ def time_validation(
 ) -> dict:
     """Run every suite on the warehouse and return how long it took and what it found."""
     started = time.monotonic()
-    from expectations.runner import run_suites
+    from dagster_project.quality.runner import run_suites
 
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         raw_rows = _raw_rows(con)

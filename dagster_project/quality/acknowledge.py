@@ -1,6 +1,6 @@
 """Acknowledge a rejected file, so that it stops failing the ingest health suite.
 
-    python -m expectations.acknowledge crm/orders/orders_2025-03-01.csv --by "Jane Doe" \\
+    python -m dagster_project.quality.acknowledge crm/orders/orders_2025-03-01.csv --by "Jane Doe" \\
         --reason "Duplicate export with a broken header; the same rows arrived in orders_2025-03-02.csv"
 
 Looks the file up in the warehouse ledger (raw._file_ledger, status rejected; path below the
@@ -22,8 +22,8 @@ import yaml
 
 from dagster_project import settings
 from dagster_project.ingest.raw_schema import LEDGER_TABLE
-from expectations.spec import EXPECTATIONS_DIR
-from expectations.summaries import load_acknowledgements
+from dagster_project.quality.spec import EXPECTATIONS_DIR
+from dagster_project.quality.summaries import load_acknowledgements
 
 ACKNOWLEDGEMENTS_PATH = EXPECTATIONS_DIR / "acknowledged_rejections.yml"
 
@@ -73,7 +73,7 @@ def append_acknowledgement(path: Path, entry: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m expectations.acknowledge", description=__doc__.split("\n")[0]
+        prog="python -m dagster_project.quality.acknowledge", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "file_path", help="path of the rejected file below the landing root, as in the ledger"

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from expectations.report import ExpectationOutcome, QualityReport
+from dagster_project.quality.report import ExpectationOutcome, QualityReport
 
 SCHEMA = "quality"
 

@@ -21,9 +21,8 @@ import duckdb
 import pandas as pd
 
 from dagster_project.ingest.contract import TABLES
-from dagster_project.settings import PROJECT_ROOT
-from expectations import store
-from expectations.report import (
+from dagster_project.quality import store
+from dagster_project.quality.report import (
     FAILING_SAMPLE_SIZE,
     ExpectationOutcome,
     QualityReport,
@@ -31,8 +30,9 @@ from expectations.report import (
     kpis_reached,
     statuses,
 )
-from expectations.spec import SUITES_DIR, ExpectationSpec, SuiteSpec, load_suites
-from expectations.summaries import SUMMARIES, SummaryContext, SummaryUnavailable, read_catalog
+from dagster_project.quality.spec import SUITES_DIR, ExpectationSpec, SuiteSpec, load_suites
+from dagster_project.quality.summaries import SUMMARIES, SummaryContext, SummaryUnavailable, read_catalog
+from dagster_project.settings import PROJECT_ROOT
 
 SOURCE_SUITES = ("freshness", "ingest_health")  # suites whose summaries are about source tables
 
@@ -110,7 +110,7 @@ def _run_suites(
     session = None
     if to_run:
         tick = time.monotonic()
-        from expectations.gx_validation import GxSession
+        from dagster_project.quality.gx_validation import GxSession
 
         target = quality_dir() if docs_dir is True else (docs_dir or None)
         session = GxSession(target)
@@ -196,7 +196,9 @@ def _run_suite(
         tick = time.monotonic()
         try:
             if summary is None:
-                raise SummaryUnavailable(f"no summary named {summary_name!r} in expectations/summaries.py")
+                raise SummaryUnavailable(
+                    f"no summary named {summary_name!r} in dagster_project/quality/summaries.py"
+                )
             frame = summary.compute(context, suite.summaries.get(summary_name, {}))
         except (SummaryUnavailable, duckdb.Error, ValueError) as error:
             message = f"{type(error).__name__}: {error}"

@@ -1,8 +1,8 @@
 """Run only the checks against the current warehouse, for a data engineer debugging a failure.
 
-    python -m expectations.check                       # every suite, KPI_WAREHOUSE_PATH, KPI_AS_OF
-    python -m expectations.check --suite kpi_definitions --warehouse data/warehouse/kpi.duckdb
-    python -m expectations.check --list                # every expectation, severity and threshold
+    python -m dagster_project.quality.check                       # every suite, KPI_WAREHOUSE_PATH, KPI_AS_OF
+    python -m dagster_project.quality.check --suite kpi_definitions --warehouse data/warehouse/kpi.duckdb
+    python -m dagster_project.quality.check --list                # every expectation, severity and threshold
 
 Prints each failing expectation with its observed value and the rows or groups that broke it,
 and where the Data Docs are. Exit code 1 when an error-level expectation fails, else 0. The
@@ -22,14 +22,16 @@ from typing import Any
 import duckdb
 
 from dagster_project import settings
-from expectations.report import ExpectationOutcome, QualityReport
-from expectations.spec import load_suites
+from dagster_project.quality.report import ExpectationOutcome, QualityReport
+from dagster_project.quality.spec import load_suites
 
 MAX_CELL = 48
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m expectations.check", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m dagster_project.quality.check", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: KPI_WAREHOUSE_PATH)")
     parser.add_argument("--suite", action="append", help="run only this suite (repeatable)")
     parser.add_argument(
@@ -51,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"No warehouse at {warehouse}", file=sys.stderr)
         return 2
     as_of = args.as_of or settings.as_of()
-    from expectations.runner import run_suites
+    from dagster_project.quality.runner import run_suites
 
     with duckdb.connect(str(warehouse), read_only=not args.record) as con:
         report = run_suites(

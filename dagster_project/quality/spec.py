@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parent
+# The suites (and the acknowledged rejections) are data beside the code: the top-level expectations/.
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
 SEVERITIES = ("error", "warning")
 THRESHOLD_PLACEHOLDER = "$threshold"
@@ -49,7 +50,7 @@ class ExpectationSpec:
     description: str
     severity: str  # error | warning
     threshold: Any  # a number used in kwargs, or a sentence for a reader
-    summary: str  # name of the summary frame in expectations/summaries.py
+    summary: str  # name of the summary frame in dagster_project/quality/summaries.py
     dagster_check: str  # name of the Dagster asset check the result is reported under
     expectation: str  # Great Expectations expectation type, snake case
     kwargs: dict[str, Any] = field(default_factory=dict)  # with $threshold substituted
