@@ -136,8 +136,7 @@ FLAG_COLUMNS = (
 ROW_KEY = "kpi_id, grain, period_start, dimension_name, dimension_value"
 
 # The scorecard: the model's columns, its flags as JSON text (every driver reads text), its sentences.
-SCORECARD_SQL = f"""
-create or replace temp table _pub_scorecard as
+SCORECARD_QUERY = f"""
 with
 
 flags as (
@@ -162,25 +161,23 @@ select
     ", ".join(
         "coalesce(flags.guardrail_flags, '[]') as guardrail_flags"
         if column == "guardrail_flags"
-        else f"sentences.{column}"
-        if column.startswith("commentary_")
         else f"scorecard.{column}"
         for column in SCORECARD_COLUMNS
     )
 }
-from {SCORECARD_MODEL} as scorecard
-inner join _pub_sentences as sentences using ({ROW_KEY})
+from _pub_worded as scorecard
 left join flags using ({ROW_KEY})
 order by {ROW_KEY}
 """
 
-# Published table → query over the models and this export's temp tables.
+# Published table → query over the models and this export's temp tables (_pub_flags,
+# _pub_worded, _pub_info), run with the warehouse as the default database.
 PUBLISHED_TABLES = {
-    "kpi_scorecard": "select * from _pub_scorecard",
+    "kpi_scorecard": SCORECARD_QUERY,
     "kpi_flags": f"select {', '.join(FLAG_COLUMNS)} from _pub_flags "
     f"order by {ROW_KEY}, check_order, related_kpi_id",
-    "kpi_catalog": "select * from _pub_catalog order by catalog_order",
-    "kpi_definition_history": "select * from _pub_history order by first_computed_at, kpi_id",
+    "kpi_catalog": f"select * from {CATALOG_MODEL} order by catalog_order",
+    "kpi_definition_history": f"select * from {HISTORY_MODEL} order by first_computed_at, kpi_id",
     "publish_info": "select * from _pub_info",
 }
 
@@ -270,26 +267,32 @@ def _replace(temporary: Path, final: Path) -> None:
     _fsync(final.parent)
 
 
+def _published(name: str) -> str:
+    """A table of the published file being written, from the warehouse connection."""
+    return f"{_ALIAS}.main.{name}"
+
+
 def _write_database(con: duckdb.DuckDBPyConnection, temporary: Path) -> None:
-    """All published tables and views into a new file in storage version v1.0.0, then closed."""
-    original = con.execute("select current_database()").fetchone()[0]
+    """All published tables and views into a new file in storage version v1.0.0, attached as
+    _ALIAS; the caller detaches it. The tables are written straight from the models: the file is
+    the only copy of the published rows, and the Parquet files and the page are read from it."""
     con.execute(f"attach '{_sql_path(temporary)}' as {_ALIAS} (storage_version '{STORAGE_VERSION}')")
+    original = con.execute("select current_database()").fetchone()[0]
+    con.execute("begin transaction")
     try:
+        for table, query in PUBLISHED_TABLES.items():
+            con.execute(f"create table {_published(table)} as {query}")
         con.execute(f"use {_ALIAS}")  # so that the views bind to the file's own tables
-        con.execute("begin transaction")
         try:
-            for table, query in PUBLISHED_TABLES.items():
-                con.execute(f"create table {_ALIAS}.main.{table} as {query}")
             for view, query in VIEWS.items():
-                con.execute(f"create view {_ALIAS}.main.{view} as {query}")
-            con.execute("commit")
-        except BaseException:
-            with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it already
-                con.execute("rollback")
-            raise
-    finally:
-        con.execute(f'use "{original}"')
-        con.execute(f"detach {_ALIAS}")  # checkpoints: the file is complete, no WAL is left
+                con.execute(f"create view {_published(view)} as {query}")
+        finally:
+            con.execute(f'use "{original}"')
+        con.execute("commit")
+    except BaseException:
+        with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it already
+            con.execute("rollback")
+        raise
 
 
 def verify_published_database(path: Path, expected_rows: int, computed_at: datetime) -> None:
@@ -312,11 +315,12 @@ def verify_published_database(path: Path, expected_rows: int, computed_at: datet
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, folder: Path, token: str) -> dict[Path, Path]:
-    """One Parquet file per published table and view; returns temporary → final paths."""
+    """One Parquet file per published table and view, read from the file being published;
+    returns temporary → final paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    queries = dict(PUBLISHED_TABLES)
+    queries = {table: f"select * from {_published(table)}" for table in PUBLISHED_TABLES}
     for view, query in VIEWS.items():
-        queries[view] = query.replace("kpi_scorecard", "_pub_scorecard")
+        queries[view] = query.replace("kpi_scorecard", _published("kpi_scorecard"))
     moves = {}
     for name, query in queries.items():
         final = folder / f"{name}.parquet"
@@ -355,16 +359,10 @@ def publish(
     run_id = run_id or uuid.uuid4().hex
     word_flags(con)
     worded = word_commentary(con)
-    con.execute(SCORECARD_SQL)
-    # Copied into the connection: the published file's views are written with it as the default
-    # database, where the warehouse's main schema is not the one named main.
-    con.execute(f"create or replace temp table _pub_catalog as select * from {CATALOG_MODEL}")
-    con.execute(f"create or replace temp table _pub_history as select * from {HISTORY_MODEL}")
-    rows, kpis, flagged, computed_at = con.execute(
-        "select count(*), count(distinct kpi_id), count(*) filter (where is_flagged), max(computed_at) "
-        "from _pub_scorecard"
+    rows, kpis, flagged, computed_at, as_of = con.execute(
+        "select count(*), count(distinct kpi_id), count(*) filter (where is_flagged), max(computed_at), "
+        f"max(as_of_date) from {SCORECARD_MODEL}"
     ).fetchone()
-    as_of = con.execute(f"select max(as_of_date) from {SCORECARD_MODEL}").fetchone()[0]
     if rows == 0:
         raise PublishError(f"{SCORECARD_MODEL} is empty: there is nothing to publish")
     flag_counts = dict(
@@ -390,12 +388,23 @@ def publish(
     moves: dict[Path, Path] = {}
     remove_leftovers(publish_dir)
     try:
-        _write_database(con, database_tmp)
+        try:
+            _write_database(con, database_tmp)
+            moves.update(_write_parquet(con, publish_dir / PARQUET_FOLDER, token))
+            page = render_scorecard_html(
+                con,
+                scorecard=_published("kpi_scorecard"),
+                catalog=_published("kpi_catalog"),
+                computed_at=computed_at,
+                as_of=as_of,
+            )
+        finally:
+            attached = con.execute(
+                "select count(*) from duckdb_databases() where database_name = ?", [_ALIAS]
+            ).fetchone()[0]
+            if attached:
+                con.execute(f"detach {_ALIAS}")  # checkpoints: the file is complete, no WAL is left
         verify_published_database(database_tmp, rows, computed_at)
-        moves.update(_write_parquet(con, publish_dir / PARQUET_FOLDER, token))
-        page = render_scorecard_html(
-            con, scorecard="_pub_scorecard", catalog="_pub_catalog", computed_at=computed_at, as_of=as_of
-        )
         html_tmp.write_text(page, encoding="utf-8")
         moves[html_tmp] = html_path
         # Everything is written: swap in quick succession, the database last.

@@ -1,14 +1,15 @@
 """The text of the published product: the flags' sentences and the commentary of every row.
 
 Every number comes from the dbt models `kpi_scorecard` and `kpi_flags`; this module only words
-them (commentary.py holds the sentences, formatting.py the number formats) and leaves two temp
-tables in the connection for the export:
+them (commentary.py holds the sentences, formatting.py the number formats) and leaves a temp
+table and a temp view in the connection for the export:
 
     _pub_flags      kpi_flags + message_da / message_en (the flag's sentence) and note_da /
                     note_en (the short remark it adds to its row's commentary)
-    _pub_sentences  commentary_da / commentary_en per row key of kpi_scorecard
+    _pub_worded     kpi_scorecard + commentary_da / commentary_en, a view: the sentences are
+                    worded while the export writes the published table, in the same pass
 
-The commentary of all rows is one SQL statement (commentary.commentary_sql, number formats from
+The commentary of all rows is one SQL expression (commentary.commentary_sql, number formats from
 formatting.py): millions of sentences in seconds, where wording them row by row in Python took a
 minute. The flags, a few hundred, are worded in Python from their rows.
 """
@@ -21,7 +22,6 @@ import duckdb
 import pyarrow as pa
 
 from dagster_project.publish.commentary import (
-    COMMENTARY_COLUMNS,
     SELECTION_BIAS_NOTE,
     commentary_sql,
     drift_message,
@@ -175,28 +175,32 @@ def _label_tables(con: duckdb.DuckDBPyConnection, scorecard: str) -> dict[tuple[
 
 
 def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL) -> int:
-    """`_pub_sentences` (row key → commentary_da, commentary_en); returns its rows.
+    """The view `_pub_worded` (every column of the scorecard, then commentary_da and
+    commentary_en); returns the rows it words.
 
     Needs `_pub_flags` (word_flags): a row's flags add their remarks to its sentence. The words
-    that are not numbers are worded in Python once per distinct value (commentary_labels); the
-    sentences themselves in one SQL statement (commentary_sql).
+    that are not numbers are worded in Python once per distinct value (commentary_labels, kept
+    as small temp tables); the sentences themselves are one SQL expression (commentary_sql),
+    evaluated when the view is read.
     """
     create_format_macros(con)
-    tables = _label_tables(con, scorecard)
     label_columns, joins = [], []
-    for number, (keys, table) in enumerate(tables.items()):
+    for number, (keys, table) in enumerate(_label_tables(con, scorecard).items()):
         name = f"_pub_labels_{number}"
-        con.register(name, table)
+        con.register("_pub_arrow_labels", table)
+        try:
+            con.execute(f"create or replace temp table {name} as select * from _pub_arrow_labels")
+        finally:
+            con.unregister("_pub_arrow_labels")
         label_columns += [f"{name}.{column}" for column in table.column_names if column not in keys]
         on = " and ".join(f"{name}.{key} is not distinct from scorecard.{key}" for key in keys)
         joins.append(f"                inner join {name} on {on}")
     label_columns = ", ".join(label_columns)
     label_joins = "\n".join(joins)
     row_key = ", ".join(ROW_KEY)
-    try:
-        con.execute(
-            f"""
-            create or replace temp table _pub_sentences as
+    con.execute(
+        f"""
+            create or replace temp view _pub_worded as
             with
 
             notes as (
@@ -210,7 +214,7 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
 
             inputs as (
                 select
-                    {", ".join(f"scorecard.{column}" for column in (*ROW_KEY, *COMMENTARY_COLUMNS))},
+                    scorecard.*,
                     {label_columns},
                     notes.notes_da,
                     notes.notes_en
@@ -220,11 +224,15 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
                     on {" and ".join(f"notes.{column} = scorecard.{column}" for column in ROW_KEY)}
             )
 
-            select {row_key}, {commentary_sql("da")} as commentary_da, {commentary_sql("en")} as commentary_en
+            select
+                {", ".join(f"inputs.{column}" for column in _scorecard_columns(con, scorecard))},
+                {commentary_sql("da")} as commentary_da,
+                {commentary_sql("en")} as commentary_en
             from inputs
             """
-        )
-    finally:
-        for number in range(len(tables)):
-            con.unregister(f"_pub_labels_{number}")
-    return con.execute("select count(*) from _pub_sentences").fetchone()[0]
+    )
+    return con.execute(f"select count(*) from {scorecard}").fetchone()[0]
+
+
+def _scorecard_columns(con: duckdb.DuckDBPyConnection, scorecard: str) -> list[str]:
+    return [column for column, *_ in con.execute(f"select * from {scorecard} limit 0").description]
