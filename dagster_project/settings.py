@@ -6,7 +6,7 @@
 | KPI_WAREHOUSE_PATH  | data/warehouse/kpi.duckdb  | the DuckDB warehouse (raw, staging, marts)         |
 | KPI_PUBLISH_DIR     | data/published             | published KPI tables for analysts and BI tools     |
 | KPI_AS_OF           | today in Europe/Copenhagen | the date that counts as today (freshness, periods) |
-| KPI_DUCKDB_MEMORY_LIMIT | 3GB                    | DuckDB's memory limit (it spills to disk beyond)   |
+| KPI_DUCKDB_MEMORY_LIMIT | 2GB                    | DuckDB's memory limit (it spills to disk beyond)   |
 
 Relative paths are taken from the project root, so every entry point agrees.
 """
@@ -25,7 +25,7 @@ LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 # DuckDB's own default is 80 % of the machine's memory, which the pipeline does not need; dbt's
 # profile reads the same variable with the same default.
-DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 def _path(variable: str, default: str) -> Path:

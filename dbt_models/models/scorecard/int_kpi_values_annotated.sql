@@ -1,7 +1,9 @@
 -- kpi_values with the context kpis.md asks every published value to carry, except the flags
--- (kpi_flags is built on this model, and kpi_scorecard joins the two): the catalog's names,
--- definition, owner and unit; target, gap and status; the previous period and the same period
--- last year; freshness and data quality of the inputs; the definition version and its breaks.
+-- (kpi_flags is built on this model, and kpi_scorecard joins the two) and the catalog's long
+-- texts (definition, question, owner, cadence: kpi_scorecard adds them, so that the 2 million
+-- rows of this table at scale 10 do not carry them twice): names and unit; target, gap and
+-- status; the previous period and the same period last year; freshness and data quality of the
+-- inputs; the definition version and its breaks.
 -- A suppressed HR cell (kpis.md, Privacy) keeps no number at all, not even its sample size.
 
 with
@@ -129,10 +131,6 @@ final as (
         compared.same_period_last_year,
         compared.is_provisional,
         compared.null_reason,
-        kpis.definition_da as definition,
-        kpis.question_da as question,
-        kpis.owner,
-        kpis.refresh_cadence,
         freshness.data_freshness_at,
         freshness.freshness_hours,
         coalesce(data_quality.data_quality_status, 'unknown') as data_quality_status,
@@ -140,8 +138,6 @@ final as (
         {{ computed_at() }} as computed_at,
         kpis.kpi_role,
         compared.sample_size,
-        kpis.definition_en,
-        kpis.question_en,
         kpis.target_type,
         definition_breaks.kpi_id is not null as definition_break,
         data_quality.data_quality_notes,
