@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.transform.assets import FACT_MODELS
+from dagster_project.up_to_date import run_tags, why_up_to_date
 
 ALL_ASSETS = dg.AssetSelection.all()
 
@@ -43,13 +44,18 @@ backfill_facts_job = dg.define_asset_job(
     "of those days, as a full refresh would), then the models, checks and publish built on them.",
 )
 
-daily_schedule = dg.ScheduleDefinition(
+
+@dg.schedule(
     name="daily_at_six",
     job=daily_job,
     cron_schedule="0 6 * * *",
     execution_timezone="Europe/Copenhagen",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
+def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    tags = run_tags()
+    up_to_date = why_up_to_date(context.instance, tags)
+    return dg.SkipReason(up_to_date) if up_to_date else dg.RunRequest(tags=tags)
 
 
 def landing_fingerprint() -> dict[str, int]:
@@ -78,4 +84,4 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     cursor = json.dumps(fingerprint, sort_keys=True)
     if fingerprint == previous or fingerprint["files"] == 0:
         return dg.SensorResult(skip_reason="No new files in the landing folder", cursor=cursor)
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=cursor)], cursor=cursor)
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=cursor, tags=run_tags())], cursor=cursor)

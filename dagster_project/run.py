@@ -22,6 +22,7 @@ from datetime import datetime
 import dagster as dg
 
 from dagster_project import settings
+from dagster_project.up_to_date import run_tags, why_up_to_date
 from dagster_project.warehouse import LockHolder, exclusive
 
 # Tags of a `make run`, so that a later run can tell that its process is gone.
@@ -62,9 +63,6 @@ def _run_config_and_tags(args: argparse.Namespace) -> tuple[dict, dict]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    from dagster_project.definitions import defs
-    from dagster_project.progress import execute_with_progress
-
     # SIGTERM ends the run as Ctrl-C does (Dagster maps both to an interrupt while steps run).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     instance = dg.DagsterInstance.get()
@@ -79,16 +77,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Landing folder {landing} is empty: nothing to ingest (make demo-data writes demo files).")
         else:
             print(f"Using the files in {landing}", flush=True)
+        tags = run_tags()
+        up_to_date = why_up_to_date(instance, tags) if args.job == "daily" else None
+        if up_to_date:
+            print(f"{up_to_date}\nSucceeded in {time.monotonic() - started:.0f} s: nothing to run.")
+            return 0
+        # Loading the definitions reads the dbt manifest: a run with nothing to do does without.
+        from dagster_project.definitions import defs
+        from dagster_project.progress import execute_with_progress
+
         print(f"Running job {args.job} into {settings.warehouse_path()} (as of {settings.as_of()})")
         print(f"Full Dagster and dbt log: {log_path}", flush=True)
-        run_config, tags = _run_config_and_tags(args)
+        run_config, job_tags = _run_config_and_tags(args)
         result, progress = execute_with_progress(
             defs.resolve_job_def(args.job),
             instance,
             log_path,
             run_config,
             run_id=run_id,
-            tags={**tags, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+            tags={**job_tags, **tags, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
         )
     _print_summary()
     if progress.errors:

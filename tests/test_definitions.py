@@ -40,9 +40,11 @@ def test_the_catalog_lint_is_an_asset_check():
 
 def test_a_schedule_tick_requests_the_daily_run():
     tick = datetime(2026, 11, 27, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    context = dg.build_schedule_context(scheduled_execution_time=tick)
-    (request,) = daily_schedule.evaluate_tick(context).run_requests
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(scheduled_execution_time=tick, instance=instance)
+        (request,) = daily_schedule.evaluate_tick(context).run_requests
     assert request.job_name in (None, "daily")
+    assert request.tags["kpi/as_of"]  # what tells the next tick whether anything changed
 
 
 @pytest.fixture
