@@ -58,8 +58,8 @@ format: setup ## Format the Python code
 ui: setup ## Start the Dagster UI (dagster dev) on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
-bench: setup ## Benchmarks at scale 10: ingest, dbt overhead, validation share (tests/bench/run.py)
-	$(BIN)/python -m tests.bench.run
+bench: setup ## Speed targets at BENCH_SCALE (10): full run vs the yardstick, daily runs, make run (tests/bench/targets.py)
+	$(BIN)/python -m tests.bench.targets
 
 # The semantic layer (dbt_models/models/semantic/) on KPI_WAREHOUSE_PATH: dbt parse refreshes the
 # semantic manifest mf reads (dbt_models/target/); without METRICS it lists the metrics.

@@ -84,14 +84,17 @@ def measured(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> d
 
 
 def _steps(dagster_home: Path, samples: list[tuple[float, int]]) -> dict[str, dict[str, float]]:
-    """Each step's seconds and the process tree's peak memory while it ran (GiB)."""
+    """Each step's seconds and the process tree's peak memory while it ran (GiB), of the Dagster
+    run started while the samples were taken (none when the command had nothing to run)."""
     import dagster as dg
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     instance = dg.DagsterInstance.get()
-    (run,) = instance.get_runs(limit=1)
+    records = instance.get_run_records(limit=1)
     steps = {}
-    for stats in instance.get_run_step_stats(run.run_id):
+    if not records or not samples or records[0].create_timestamp.timestamp() < samples[0][0]:
+        return steps
+    for stats in instance.get_run_step_stats(records[0].dagster_run.run_id):
         if not (stats.end_time and stats.start_time):
             continue
         during = [rss for at, rss in samples if stats.start_time <= at <= stats.end_time]
@@ -102,11 +105,14 @@ def _steps(dagster_home: Path, samples: list[tuple[float, int]]) -> dict[str, di
     return steps
 
 
-def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_ROOT) -> dict:
-    """The full run of the project in `project` (another checkout, to compare with an older one)."""
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "dagster_home").mkdir(parents=True)
-    shutil.copy(project / "dagster_project" / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
+def run_job(
+    landing: Path, as_of: str, work: Path, job: str = "full_refresh", project: Path = PROJECT_ROOT
+) -> dict:
+    """`python -m dagster_project.run --job JOB` of the project in `project` (another checkout, to
+    compare with an older one) with its warehouse, published files and Dagster home in `work`."""
+    if not (work / "dagster_home" / "dagster.yaml").exists():
+        (work / "dagster_home").mkdir(parents=True, exist_ok=True)
+        shutil.copy(project / "dagster_project" / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
     env = {
         **os.environ,
         "KPI_LANDING_DIR": str(landing),
@@ -118,9 +124,16 @@ def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "false",
     }
-    result = measured([sys.executable, "-m", "dagster_project.run"], env, project, work / "output.log")
+    command = [sys.executable, "-m", "dagster_project.run", "--job", job]
+    result = measured(command, env, project, work / f"output-{job}.log")
     result["steps"] = _steps(work / "dagster_home", result.pop("samples"))
     return result
+
+
+def run_pipeline(landing: Path, as_of: str, work: Path, project: Path = PROJECT_ROOT) -> dict:
+    """The full run (empty warehouse and published folder) of the project in `project`."""
+    shutil.rmtree(work, ignore_errors=True)
+    return run_job(landing, as_of, work, "full_refresh", project)
 
 
 def run_reference(landing: Path, as_of: str, work: Path) -> dict:

@@ -1,0 +1,142 @@
+"""`make bench`: the speed and memory targets, measured in one go on one landing folder.
+
+    python -m tests.bench.targets                 # scale 10 (BENCH_SCALE=100 for scale 100)
+
+1. The yardstick (`../shared/bench/reference.py`) and the pipeline's full run, in turn, on the
+   same landing folder, as-of date and machine: wall, CPU seconds, peak memory of the whole
+   process tree, seconds per step (tests/bench/full_run.py).
+2. The daily run after one new day of files (the demo generator's day after the as-of date,
+   landed under new names), then the daily run with nothing new: both `python -m
+   dagster_project.run --job daily` in the full run's folder, measured from outside.
+3. `make run` on the scale-1 demo data into empty folders, demo data generation included.
+
+The landing folder is `../shared/bench/scale_landing.py --scale BENCH_SCALE` (generated once
+into data/bench/, or BENCH_LANDING for an existing one; the new day goes into a linked copy).
+Prints each figure with its target and writes data/bench/targets.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from tests.bench.full_run import BENCH_DIR, REFERENCE, measured, run_job, run_pipeline, run_reference
+
+SCALE = float(os.environ.get("BENCH_SCALE", "10"))
+AS_OF = date(2026, 7, 15)  # scale_landing.py's default end
+SCALE_LANDING = REFERENCE.parent / "scale_landing.py"
+WORK = BENCH_DIR / "targets"
+
+
+def landing_folder(scale: float) -> Path:
+    """The yardstick's landing folder at `scale`, generated once (deterministic)."""
+    if os.environ.get("BENCH_LANDING"):
+        return Path(os.environ["BENCH_LANDING"])
+    landing = BENCH_DIR / f"scale_landing_{scale:g}"
+    done = landing.with_name(landing.name + ".complete")
+    if not done.exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        print(f"Generating the yardstick's landing folder at scale {scale:g} into {landing} ...", flush=True)
+        subprocess.run(
+            [sys.executable, str(SCALE_LANDING), str(landing), "--scale", f"{scale:g}", "--end", str(AS_OF)],
+            check=True,
+        )
+        done.touch()
+    return landing
+
+
+def add_one_day(landing: Path, day: date, scale: float) -> int:
+    """One day of extracts from the demo generator, landed under new names as a delivery would."""
+    from tools.demo_data import generate
+
+    day_dir = WORK / "one_day"
+    shutil.rmtree(day_dir, ignore_errors=True)
+    generate(day_dir, seed=43, start=day, end=day, scale=scale)
+    files = [path for path in sorted(day_dir.rglob("*")) if path.is_file()]
+    for path in files:
+        stem, dot, suffix = path.name.partition(".")
+        target = landing / path.parent.relative_to(day_dir) / f"{stem}__delivery_{day}{dot}{suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    shutil.rmtree(day_dir)
+    return len(files)
+
+
+def make_run_on_demo_data() -> dict:
+    """`make run` into empty folders: demo data generation, then the full run."""
+    root = WORK / "make_run"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "KPI_LANDING_DIR": str(root / "landing"),
+        "KPI_WAREHOUSE_PATH": str(root / "kpi.duckdb"),
+        "KPI_PUBLISH_DIR": str(root / "published"),
+        "KPI_QUALITY_DIR": str(root / "quality"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    from dagster_project.settings import PROJECT_ROOT
+
+    result = measured(["make", "-s", "run"], env, PROJECT_ROOT, root / "output.log")
+    del result["samples"]
+    return result
+
+
+def _line(name: str, figure: str, target: str) -> None:
+    print(f"  {name:<40} {figure:<44} target: {target}", flush=True)
+
+
+def main() -> int:
+    WORK.mkdir(parents=True, exist_ok=True)
+    source = landing_folder(SCALE)
+    # A linked copy: the new day must not land in the yardstick's folder.
+    landing = WORK / "landing"
+    shutil.rmtree(landing, ignore_errors=True)
+    shutil.copytree(source, landing, copy_function=os.link)
+    results: dict = {"scale": SCALE, "as_of": str(AS_OF)}
+
+    print(f"1. Yardstick and full run, in turn, scale {SCALE:g} ...", flush=True)
+    reference = results["reference"] = run_reference(landing, str(AS_OF), WORK / "reference")
+    work = WORK / "pipeline"
+    full = results["full_run"] = run_pipeline(landing, str(AS_OF), work)
+    print(f"2. Daily runs, scale {SCALE:g} ...", flush=True)
+    new_day = AS_OF + timedelta(days=1)
+    results["new_files"] = add_one_day(landing, new_day, SCALE)
+    daily = results["daily"] = run_job(landing, str(new_day), work, "daily")
+    idle = results["daily_nothing_new"] = run_job(landing, str(new_day), work, "daily")
+    print("3. make run on the scale-1 demo data ...", flush=True)
+    demo = results["make_run"] = make_run_on_demo_data()
+
+    print(f"\nTargets (scale {SCALE:g}, {os.cpu_count()} cores):")
+    _line(
+        "full run against the yardstick",
+        f"{full['wall_s']} s / {reference['wall_s']} s = {full['wall_s'] / reference['wall_s']:.1f}x wall, "
+        f"{full['cpu_s'] / reference['cpu_s']:.1f}x CPU",
+        "at most 1.5x wall",
+    )
+    _line("peak memory of the process tree", f"{full['peak_gib']} GiB", "at most 8 GiB at scale 100")
+    for step, figures in sorted(full["steps"].items(), key=lambda item: -item[1]["seconds"])[:8]:
+        print(f"      {step:<52} {figures['seconds']:>7.1f} s  peak {figures['peak_gib']:>5.2f} GiB")
+    _line(
+        f"daily run after {results['new_files']} new files",
+        f"{daily['wall_s']} s = {daily['wall_s'] / full['wall_s']:.1%} of the full run",
+        "at most 10 % at scale 100",
+    )
+    _line("daily run with nothing new", f"{idle['wall_s']} s", "at most 10 s")
+    _line("make run, scale-1 demo data", f"{demo['wall_s']} s", "at most 30 s")
+    failed = [
+        name for name in ("full_run", "daily", "daily_nothing_new", "make_run") if results[name]["exit_code"]
+    ]
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (logs in {WORK})")
+    (BENCH_DIR / "targets.json").write_text(json.dumps(results, indent=2))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
