@@ -94,7 +94,9 @@ def scan_file(path: Path, check_utf8: bool, decompress: bool = True) -> _Scan:
     with _open_decompressed(path, decompress) as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
-            if check_utf8 and utf8_error is None:
+            # ASCII is valid UTF-8: only a chunk with other bytes, or after a character cut at the
+            # previous chunk's end, needs the decoder (most extracts are ASCII throughout).
+            if check_utf8 and utf8_error is None and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as error:

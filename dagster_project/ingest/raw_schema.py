@@ -60,25 +60,28 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(raw_table_ddl(table))
         con.execute(quarantine_table_ddl(table))
-        migrate_column_types(con, table)
+    migrate_column_types(con)
 
 
-def migrate_column_types(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+def migrate_column_types(con: duckdb.DuckDBPyConnection) -> None:
     """Raw tables written before a column's type changed (`dec` was DOUBLE) take the contract's type.
 
     A double that came from a decimal text of at most DEC_SCALE places converts back exactly.
+    One catalog query for all tables: every ingest asset runs this, 23 queries took 0.2 s.
     """
-    found = dict(
-        con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [RAW_SCHEMA, table.raw_table],
+    found = {
+        (table_name, column_name): data_type
+        for table_name, column_name, data_type in con.execute(
+            "select table_name, column_name, data_type from information_schema.columns where table_schema = ?",
+            [RAW_SCHEMA],
         ).fetchall()
-    )
-    for column in table.columns:
-        wanted = column.sql_type.replace(" ", "")
-        if column.name in found and found[column.name].replace(" ", "") != wanted:
-            con.execute(
-                f'alter table {RAW_SCHEMA}.{table.raw_table} alter column "{column.name}" '
-                f"set data type {column.sql_type}"
-            )
+    }
+    for table in TABLES:
+        for column in table.columns:
+            wanted = column.sql_type.replace(" ", "")
+            current = found.get((table.raw_table, column.name))
+            if current is not None and current.replace(" ", "") != wanted:
+                con.execute(
+                    f'alter table {RAW_SCHEMA}.{table.raw_table} alter column "{column.name}" '
+                    f"set data type {column.sql_type}"
+                )
