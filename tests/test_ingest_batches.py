@@ -137,3 +137,27 @@ def test_a_raw_table_from_before_exact_decimals_gets_the_decimal_type(tmp_path):
         "DECIMAL(38,10)",
         Decimal("19.99"),
     )
+
+
+class _Recording:
+    """A connection that remembers the statements it ran."""
+
+    def __init__(self, con):
+        self.con, self.statements = con, []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def test_an_up_to_date_raw_layer_is_not_altered_when_the_tables_are_created_again():
+    # 17 timestamp columns are TIMESTAMPTZ, which DuckDB's catalog spells 'TIMESTAMP WITH TIME
+    # ZONE': the spelling alone must not make every ingest asset rewrite them.
+    con = duckdb.connect()
+    create_raw_tables(con)
+    recording = _Recording(con)
+    create_raw_tables(recording)
+    assert [sql for sql in recording.statements if sql.lstrip().lower().startswith("alter")] == [
+        "alter table raw._file_ledger add column if not exists stored_bytes bigint",
+        "alter table raw._file_ledger add column if not exists modified_ns bigint",
+    ]

@@ -377,10 +377,9 @@ class TableLoader:
             "null_padding = false)"
         )
         try:
-            # DuckDB's reader keeps file order in a new table, so rowid + 2 is the line when
-            # every record is one physical line; the line count checks that below.
-            # No line number in DuckDB's reader: _line stays null and the rows are inserted with
-            # their rowid (see _insert).
+            # DuckDB's reader gives no line numbers but keeps file order in a new table: when every
+            # record is one physical line (the line count checks that), a row's line is its rowid
+            # + 2 in the table of checked rows, and _line stays null.
             self._validate_into(checked, self._projection(positions, names, extra, reader, "null::bigint"))
             records = self.con.execute(f"select count(*) from {checked}").fetchone()[0]
             if records + 1 == scan.physical_lines:
