@@ -22,7 +22,8 @@ def ingest_failure_message(table: Table, failed_file: Path | None, error: Except
     where = f" while loading {failed_file}" if failed_file else ""
     return (
         f"Ingest asset raw/{table.raw_table} failed{where}: {type(error).__name__}: {error}\n"
-        "Files loaded before it are committed (one transaction per file) and are skipped on the next run. "
+        "Batches of files committed before it stay and are skipped on the next run; its own batch was "
+        "rolled back whole and is read again. "
         "If the warehouse is locked, close the other process that has it open (a DuckDB shell, a notebook) "
         "and re-execute the asset; otherwise look at the file and the ledger "
         "(select * from raw._file_ledger order by file_id desc)."

@@ -2,11 +2,13 @@
 
 Per file: read the bytes once (content hash of the decompressed bytes, UTF-8
 check, physical line count), skip content already ingested, check the header
-against the contract, stage every record as text with its physical line, then
-parse and validate in one DuckDB query. Valid rows go to `raw.<source>__<table>`,
-the others to `quarantine.<source>__<table>` with every rule they break, and
-the file's counts to the ledger: read = loaded + quarantined. Each file is
-one transaction, so a failure never leaves half a file behind.
+against the contract, then read every record as text with its physical line and
+parse and validate it in one DuckDB query into a temporary table. Valid rows go
+to `raw.<source>__<table>`, the others to `quarantine.<source>__<table>` with
+every rule they break, and the file's counts to the ledger: read = loaded +
+quarantined. The files of a table are committed in batches (up to BATCH_BYTES),
+each in one transaction holding only the inserts: a failure never leaves part
+of a batch behind, and the next run reads its files again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from dagster_project.ingest.sql_rules import MACROS, parse_expr, row_reasons, sq
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 _CHUNK = 8 * 1024 * 1024
+# Decompressed bytes of validated files held before their batch commits: bounds the memory of the
+# temporary tables and the work a failure rolls back.
+BATCH_BYTES = 256 * 1024 * 1024
 
 Log = Callable[[str], None]
 
@@ -89,7 +94,9 @@ def scan_file(path: Path, check_utf8: bool, decompress: bool = True) -> _Scan:
     with _open_decompressed(path, decompress) as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
-            if check_utf8 and utf8_error is None:
+            # ASCII is valid UTF-8: only a chunk with other bytes, or after a character cut at the
+            # previous chunk's end, needs the decoder (most extracts are ASCII throughout).
+            if check_utf8 and utf8_error is None and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as error:
@@ -168,6 +175,18 @@ def _csv_records_with_lines(path: Path) -> Iterator[tuple[int, list[str] | None,
             line = reader.line_num + 1
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one file before its batch commits: the result, and for a file that loads
+    the temporary table of its validated rows and the SQL of their physical line."""
+
+    result: FileResult
+    path: Path
+    scan: _Scan | None = None
+    checked: str | None = None
+    line_sql: str = "_line"
+
+
 class TableLoader:
     """Loads the files of one contract table on an open warehouse connection."""
 
@@ -187,6 +206,9 @@ class TableLoader:
         self.batch_id = batch_id
         self.log = log
         self.current_file: Path | None = None
+        # Content hash -> file of the open batch that loads it: a later copy is its duplicate.
+        self._batch_hashes: dict[str, str] = {}
+        self._files_seen = 0
         con.execute(MACROS)
 
     @property
@@ -194,20 +216,24 @@ class TableLoader:
         return self.landing_root / self.table.source / self.table.name
 
     def load_new_files(self) -> list[FileResult]:
-        results = []
-        for path in landing_files(self.table_dir):
-            # Kept after an unexpected error, so the failure message can name the file.
-            self.current_file = path
-            result = self.load_file(path)
-            if result.status == "not_settled":
-                self.log(f"{self.table.key}: {result.file_path} {result.message}")
-            elif result.status != "already_ingested":
-                self.log(
-                    f"{self.table.key}: {result.file_path} {result.status}: read {result.rows_read:,}, "
-                    f"loaded {result.rows_loaded:,}, quarantined {result.rows_quarantined:,}"
-                    + (f" ({result.message})" if result.message else "")
-                )
-            results.append(result)
+        """Every new file in load order; the files of one batch are committed in one transaction."""
+        results: list[FileResult] = []
+        batch: list[_Outcome] = []
+        staged_bytes = 0
+        try:
+            for path in landing_files(self.table_dir):
+                # Kept after an unexpected error, so the failure message can name the file.
+                self.current_file = path
+                outcome = self._prepare(path)
+                batch.append(outcome)
+                if outcome.checked:
+                    staged_bytes += outcome.scan.size_bytes
+                if staged_bytes >= BATCH_BYTES:
+                    results += self._commit(batch)
+                    batch, staged_bytes = [], 0
+            results += self._commit(batch)
+        finally:
+            self._drop_checked(batch)
         self.current_file = None
         return results
 
@@ -226,13 +252,29 @@ class TableLoader:
             ).fetchone()[0]
         )
 
-    def load_file(self, path: Path) -> FileResult:
+    def _prepare(self, path: Path) -> _Outcome:
+        """Decide what the file is and validate the rows of one that loads; nothing is written yet.
+
+        Runs outside the batch's transaction: an error of DuckDB's reader here (a malformed file)
+        would abort a transaction in DuckDB, so the transaction only holds the inserts.
+        """
         label = path.relative_to(self.landing_root).as_posix()
+        self._files_seen += 1
+        checked = f"_checked_{self._files_seen}"
+        outcome = None
         try:
-            return self._load_file(path, label)
+            outcome = self._decide(path, label, checked)
         except (FileNotSettled, FileNotFoundError) as error:
             reason = error if isinstance(error, FileNotSettled) else "it disappeared before it was read"
-            return FileResult(label, "not_settled", message=f"not loaded, read again next run: {reason}")
+            outcome = _Outcome(
+                FileResult(label, "not_settled", message=f"not loaded, read again next run: {reason}"), path
+            )
+        finally:
+            if outcome is None or outcome.checked is None:
+                self.con.execute(f"drop table if exists {checked}")
+        if outcome.checked:
+            self._batch_hashes.setdefault(outcome.scan.content_hash, label)
+        return outcome
 
     def _outside_landing(self, path: Path) -> Path | None:
         """Where a file that is a link to somewhere outside the landing folder points."""
@@ -248,7 +290,7 @@ class TableLoader:
                 "still being written?)"
             )
 
-    def _load_file(self, path: Path, label: str) -> FileResult:
+    def _decide(self, path: Path, label: str, checked: str) -> _Outcome:
         outside = self._outside_landing(path)
         if outside is not None:
             # Never read: its ledger row is keyed by where it points, not by its bytes.
@@ -260,13 +302,11 @@ class TableLoader:
                 f"select count(*) from {LEDGER_TABLE} where source_table = ? and file_path = ? and content_hash = ?",
                 [self.table.key, label, scan.content_hash],
             ).fetchone()[0]:
-                return FileResult(label, "already_ingested")
-            return self._record_rejected(
-                label, scan, f"{label}: a link to {outside}, outside the landing folder: not read"
-            )
+                return _Outcome(FileResult(label, "already_ingested"), path)
+            message = f"{label}: a link to {outside}, outside the landing folder: not read"
+            return _Outcome(FileResult(label, "rejected", message=message), path, scan)
         if self._unchanged_since_ingested(label, path):
-            return FileResult(label, "already_ingested")
-        self._has_malformed = False
+            return _Outcome(FileResult(label, "already_ingested"), path)
         is_parquet = path.name.endswith(".parquet")
         supported = path.name.endswith(SUPPORTED_SUFFIXES)
         unreadable = None
@@ -290,60 +330,70 @@ class TableLoader:
                 "where source_table = ? and file_path = ? and content_hash = ?",
                 [scan.stored_bytes, scan.modified_ns, self.table.key, label, scan.content_hash],
             )
-            return FileResult(label, "already_ingested")
+            return _Outcome(FileResult(label, "already_ingested"), path)
         loaded_before = [file_path for file_path, status in seen if status == "loaded"]
+        if scan.content_hash in self._batch_hashes:
+            loaded_before.append(self._batch_hashes[scan.content_hash])
         if loaded_before and not unreadable:
             self._ensure_settled(path, scan)
-            return self._record(
-                label, scan, "duplicate", 0, 0, 0, f"same content as {loaded_before[0]}: skipped"
-            )
+            message = f"same content as {loaded_before[0]}: skipped"
+            return _Outcome(FileResult(label, "duplicate", message=message), path, scan)
         try:
-            try:
-                if unreadable:
-                    raise FileRejected(unreadable)
-                if not supported:
-                    raise FileRejected(f"{label}: unsupported file type (use .csv, .csv.gz or .parquet)")
-                if scan.utf8_error:
-                    raise FileRejected(f"{label}: not valid UTF-8: first bad {scan.utf8_error}")
-                stage = self._stage_parquet if is_parquet else self._stage_csv
-                columns = stage(path, label, scan)
-            except duckdb.Error as error:
-                raise FileRejected(f"{label}: could not be read: {error}") from error
-            return self._validate_and_load(path, label, scan, columns)
+            if unreadable:
+                raise FileRejected(unreadable)
+            if not supported:
+                raise FileRejected(f"{label}: unsupported file type (use .csv, .csv.gz or .parquet)")
+            if scan.utf8_error:
+                raise FileRejected(f"{label}: not valid UTF-8: first bad {scan.utf8_error}")
+            extra, line_sql = (self._check_parquet if is_parquet else self._check_csv)(
+                path, label, scan, checked
+            )
         except FileRejected as rejection:
-            self._ensure_settled(path, scan)  # a file that vanished or grew is no bad file
-            return self._record_rejected(label, scan, str(rejection))
-        finally:
-            self.con.execute("drop view if exists _stage")
-            for temp in ("_stage_text", "_malformed"):
-                self.con.execute(f"drop table if exists {temp}")
+            return self._rejected(path, label, scan, str(rejection))
+        # Read twice (hash, then rows): both reads saw the content scanned only if the file
+        # did not change meanwhile. Otherwise nothing of it is kept.
+        self._ensure_settled(path, scan)
+        loaded, quarantined = self.con.execute(
+            f"select count(*) filter (where _reason = ''), count(*) filter (where _reason <> '') from {checked}"
+        ).fetchone()
+        message = f"extra columns ignored: {', '.join(extra)}" if extra else None
+        result = FileResult(label, "loaded", loaded + quarantined, loaded, quarantined, message)
+        return _Outcome(result, path, scan, checked, line_sql)
 
-    # --- staging: every record as text, with its line -------------------------
+    def _rejected(self, path: Path, label: str, scan: _Scan, message: str) -> _Outcome:
+        self._ensure_settled(path, scan)  # a file that vanished or grew is no bad file
+        return _Outcome(FileResult(label, "rejected", message=message), path, scan)
 
-    def _stage_csv(self, path: Path, label: str, scan: _Scan) -> tuple[list[str], list[str]]:
+    # --- reading and validating: every record as text with its line, then one query ----------
+
+    def _check_csv(self, path: Path, label: str, scan: _Scan, checked: str) -> tuple[list[str], str]:
         header = _read_header(path, label)
         positions, extra = match_header(self.table, header, label)
         names = [f"c{index}" for index in range(len(header))]
         columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
+        reader = (
+            f"read_csv({sql_literal(str(path))}, header = false, skip = 1, columns = {columns_sql}, "
+            "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
+            "null_padding = false)"
+        )
         try:
-            # DuckDB's reader keeps file order in a new table, so rowid + 2 is the line
-            # when every record is one physical line; the line count checks that below.
-            self.con.execute(
-                f"create temp table _stage_text as select * from read_csv({sql_literal(str(path))}, "
-                f"header = false, skip = 1, columns = {columns_sql}, delim = ',', quote = '\"', "
-                "escape = '\"', auto_detect = false, strict_mode = true, null_padding = false)"
-            )
-            records = self.con.execute("select count(*) from _stage_text").fetchone()[0]
-            fast = records + 1 == scan.physical_lines
+            # DuckDB's reader gives no line numbers but keeps file order in a new table: when every
+            # record is one physical line (the line count checks that), a row's line is its rowid
+            # + 2 in the table of checked rows, and _line stays null.
+            self._validate_into(checked, self._projection(positions, names, extra, reader, "null::bigint"))
+            records = self.con.execute(f"select count(*) from {checked}").fetchone()[0]
+            if records + 1 == scan.physical_lines:
+                return extra, "rowid + 2"
         except duckdb.Error:
-            fast = False
-        if not fast:
-            self._stage_csv_slowly(path, names)
-        return self._project_stage(positions, names, extra, "rowid + 2" if fast else "_line")
+            pass
+        self.con.execute(f"drop table if exists {checked}")
+        self._check_csv_slowly(path, positions, names, extra, checked)
+        return extra, "_line"
 
-    def _stage_csv_slowly(self, path: Path, names: list[str]) -> None:
+    def _check_csv_slowly(
+        self, path: Path, positions: dict[str, int], names: list[str], extra: list[str], checked: str
+    ) -> None:
         """Python's CSV reader: exact start lines for records spanning lines; malformed records kept."""
-        self.con.execute("drop table if exists _stage_text")
         lines, values, malformed = [], [[] for _ in names], []
         for line, record, original, error in _csv_records_with_lines(path):
             if record is None:
@@ -363,8 +413,10 @@ class TableLoader:
             }
         )
         self.con.register("_stage_arrow", arrow)
-        self.con.execute("create temp table _stage_text as select * from _stage_arrow")
-        self.con.unregister("_stage_arrow")
+        try:
+            self._validate_into(checked, self._projection(positions, names, extra, "_stage_arrow", "_line"))
+        finally:
+            self.con.unregister("_stage_arrow")
         malformed_arrow = pa.table(
             {
                 "_line": pa.array([m[0] for m in malformed], pa.int64()),
@@ -373,33 +425,38 @@ class TableLoader:
             }
         )
         self.con.register("_malformed_arrow", malformed_arrow)
-        self.con.execute("create temp table _malformed as select * from _malformed_arrow")
-        self.con.unregister("_malformed_arrow")
-        self._has_malformed = bool(malformed)
+        try:
+            self.con.execute(
+                f"insert into {checked} (_line, _reason, _original) select _line, reason, "
+                "to_json(struct_pack(record := original))::varchar from _malformed_arrow"
+            )
+        finally:
+            self.con.unregister("_malformed_arrow")
 
-    def _stage_parquet(self, path: Path, label: str, scan: _Scan) -> tuple[list[str], list[str]]:
+    def _check_parquet(self, path: Path, label: str, scan: _Scan, checked: str) -> tuple[list[str], str]:
         source = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
-        described = self.con.execute(f"describe select * from {source}").fetchall()
-        header = [name for name, *_ in described if name != "file_row_number"]
-        types = {name: sql_type for name, sql_type, *_ in described}
-        positions, extra = match_header(self.table, header, label)
-        contract = {c.name: c for c in self.table.columns}
-        names = [f"c{index}" for index in range(len(header))]
-        selects = []
-        for index, name in enumerate(header):
-            quoted = '"' + name.replace('"', '""') + '"'
-            text = _parquet_text(quoted, types[name], contract.get(normalise(name)))
-            selects.append(f"{text} as c{index}")
-        self.con.execute(
-            f"create temp table _stage_text as select {', '.join(selects)}, file_row_number + 1 as _line "
-            f"from {source}"
-        )
-        return self._project_stage(positions, names, extra, "_line")
+        try:
+            described = self.con.execute(f"describe select * from {source}").fetchall()
+            header = [name for name, *_ in described if name != "file_row_number"]
+            types = {name: sql_type for name, sql_type, *_ in described}
+            positions, extra = match_header(self.table, header, label)
+            contract = {c.name: c for c in self.table.columns}
+            selects = []
+            for index, name in enumerate(header):
+                quoted = '"' + name.replace('"', '""') + '"'
+                text = _parquet_text(quoted, types[name], contract.get(normalise(name)))
+                selects.append(f"{text} as c{index}")
+            names = [f"c{index}" for index in range(len(header))]
+            text_source = f"(select {', '.join(selects)}, file_row_number + 1 as _line from {source})"
+            self._validate_into(checked, self._projection(positions, names, extra, text_source, "_line"))
+        except duckdb.Error as error:
+            raise FileRejected(f"{label}: could not be read: {error}") from error
+        return extra, "_line"
 
-    def _project_stage(
-        self, positions: dict[str, int], names: list[str], extra: list[str], line_sql: str
-    ) -> tuple[list[str], list[str]]:
-        """Name the staged columns by the contract; absent nullable columns become null."""
+    def _projection(
+        self, positions: dict[str, int], names: list[str], extra: list[str], source: str, line_sql: str
+    ) -> str:
+        """The file's text columns named by the contract (absent nullable columns are null)."""
         selects = [
             f'{names[positions[c.name]]} as "{c.name}"'
             if c.name in positions
@@ -413,78 +470,65 @@ class TableLoader:
             if extra
             else "null::varchar"
         )
-        self.con.execute(
-            f"create or replace temp view _stage as select {', '.join(selects)}, "
-            f"{extra_sql} as _extra_columns, {line_sql} as _line from _stage_text"
+        return (
+            f"select {', '.join(selects)}, {extra_sql} as _extra_columns, {line_sql} as _line from {source}"
         )
-        return [c.name for c in self.table.columns], extra
 
-    # --- validation and load ---------------------------------------------------
-
-    def _validate_and_load(
-        self, path: Path, label: str, scan: _Scan, columns_extra: tuple[list[str], list[str]]
-    ) -> FileResult:
-        columns, extra = columns_extra
+    def _validate_into(self, checked: str, text_sql: str) -> None:
+        """Parse and check every row in one query into a temporary table: the typed values, the
+        rules broken ('' for none) and, for a bad row only, its original text."""
         typed = ", ".join(f'"{c.name}" := {parse_expr(c)}' for c in self.table.columns)
-        self.con.execute(
-            "create or replace temp table _checked as "
-            f"select *, {row_reasons(self.table, self.as_of)} as _reasons "
-            f"from (select *, struct_pack({typed}) as typed from _stage)"
+        original = (
+            "to_json(struct_pack("
+            + ", ".join(f'"{c.name}" := "{c.name}"' for c in self.table.columns)
+            + "))::varchar"
         )
-        file_id = self.con.execute(f"select coalesce(max(file_id), 0) + 1 from {LEDGER_TABLE}").fetchone()[0]
-        lineage = f"{sql_literal(label)}, _line, {file_id}, {sql_literal(self.batch_id)}, current_timestamp"
-        original = "to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + "))::varchar"
-        has_malformed = self._has_malformed
-        typed_columns = ", ".join(f'typed."{c}"' for c in columns)
-        self.con.execute("begin transaction")
+        self.con.execute(
+            f"create or replace temp table {checked} as select typed, _extra_columns, _line, _reason, "
+            f"case when _reason <> '' then {original} end as _original "
+            f"from (select *, {row_reasons(self.table, self.as_of)} as _reason "
+            f"from (select *, struct_pack({typed}) as typed from ({text_sql})))"
+        )
+
+    # --- the batch's transaction: ledger rows, clean rows, quarantine ------------------------
+
+    def _commit(self, batch: list[_Outcome]) -> list[FileResult]:
+        """Record the batch's files in one transaction: a failure leaves none of them behind."""
+        recorded = [o for o in batch if o.result.status in ("loaded", "duplicate", "rejected")]
         try:
-            self.con.execute(
-                f"insert into {RAW_SCHEMA}.{self.table.raw_table} "
-                f"select {typed_columns}, {lineage}, _extra_columns "
-                "from _checked where len(_reasons) = 0"
-            )
-            self.con.execute(
-                f"insert into {QUARANTINE_SCHEMA}.{self.table.raw_table} "
-                f"select {lineage}, {original}, array_to_string(_reasons, '; ') "
-                "from _checked where len(_reasons) > 0"
-            )
-            if has_malformed:
-                self.con.execute(
-                    f"insert into {QUARANTINE_SCHEMA}.{self.table.raw_table} "
-                    f"select {lineage}, to_json(struct_pack(record := original))::varchar, reason from _malformed"
-                )
-            loaded, quarantined = self.con.execute(
-                "select count(*) filter (where len(_reasons) = 0), count(*) filter (where len(_reasons) > 0) "
-                "from _checked"
-            ).fetchone()
-            if has_malformed:
-                quarantined += self.con.execute("select count(*) from _malformed").fetchone()[0]
-            message = f"extra columns ignored: {', '.join(extra)}" if extra else None
-            self._insert_ledger(
-                file_id, label, scan, "loaded", loaded + quarantined, loaded, quarantined, message
-            )
-            # Read twice (hash, then rows): both reads saw the content scanned only if the file
-            # did not change meanwhile. Otherwise nothing of it is kept.
-            self._ensure_settled(path, scan)
-            self.con.execute("commit")
-        except BaseException:
-            self.con.execute("rollback")
-            raise
+            if recorded:
+                self.con.execute("begin transaction")
+                try:
+                    file_id = self.con.execute(
+                        f"select coalesce(max(file_id), 0) + 1 from {LEDGER_TABLE}"
+                    ).fetchone()[0]
+                    for outcome in recorded:
+                        self.current_file = outcome.path
+                        self._insert(file_id, outcome)
+                        file_id += 1
+                    self.con.execute("commit")
+                except BaseException:
+                    self.con.execute("rollback")
+                    raise
         finally:
-            self.con.execute("drop table if exists _checked")
-        return FileResult(label, "loaded", loaded + quarantined, loaded, quarantined, message)
+            self._drop_checked(batch)
+            self._batch_hashes.clear()
+        for outcome in batch:
+            self._log(outcome.result)
+        return [o.result for o in batch]
 
-    # --- ledger ---------------------------------------------------------------
+    def _drop_checked(self, batch: list[_Outcome]) -> None:
+        for outcome in batch:
+            if outcome.checked:
+                self.con.execute(f"drop table if exists {outcome.checked}")
 
-    def _record_rejected(self, label: str, scan: _Scan, message: str) -> FileResult:
-        return self._record(label, scan, "rejected", None, None, None, message)
-
-    def _record(self, label, scan, status, read, loaded, quarantined, message) -> FileResult:
-        file_id = self.con.execute(f"select coalesce(max(file_id), 0) + 1 from {LEDGER_TABLE}").fetchone()[0]
-        self._insert_ledger(file_id, label, scan, status, read, loaded, quarantined, message)
-        return FileResult(label, status, read or 0, loaded or 0, quarantined or 0, message)
-
-    def _insert_ledger(self, file_id, label, scan, status, read, loaded, quarantined, message) -> None:
+    def _insert(self, file_id: int, outcome: _Outcome) -> None:
+        result, scan = outcome.result, outcome.scan
+        status = result.status
+        counts = {
+            "loaded": [result.rows_read, result.rows_loaded, result.rows_quarantined],
+            "duplicate": [0, 0, 0],
+        }.get(status, [None, None, None])
         self.con.execute(
             f"insert into {LEDGER_TABLE} (file_id, batch_id, source_table, file_path, content_hash, "
             "size_bytes, status, rows_read, rows_loaded, rows_quarantined, message, ingested_at, "
@@ -493,18 +537,41 @@ class TableLoader:
                 file_id,
                 self.batch_id,
                 self.table.key,
-                label,
+                result.file_path,
                 scan.content_hash,
                 scan.size_bytes,
                 status,
-                read,
-                loaded,
-                quarantined,
-                message,
+                *counts,
+                result.message,
                 scan.stored_bytes,
                 scan.modified_ns,
             ],
         )
+        if outcome.checked is None:
+            return
+        lineage = (
+            f"{sql_literal(result.file_path)}, {outcome.line_sql}, {file_id}, "
+            f"{sql_literal(self.batch_id)}, current_timestamp"
+        )
+        typed_columns = ", ".join(f'typed."{c.name}"' for c in self.table.columns)
+        self.con.execute(
+            f"insert into {RAW_SCHEMA}.{self.table.raw_table} "
+            f"select {typed_columns}, {lineage}, _extra_columns from {outcome.checked} where _reason = ''"
+        )
+        self.con.execute(
+            f"insert into {QUARANTINE_SCHEMA}.{self.table.raw_table} "
+            f"select {lineage}, _original, _reason from {outcome.checked} where _reason <> ''"
+        )
+
+    def _log(self, result: FileResult) -> None:
+        if result.status == "not_settled":
+            self.log(f"{self.table.key}: {result.file_path} {result.message}")
+        elif result.status != "already_ingested":
+            self.log(
+                f"{self.table.key}: {result.file_path} {result.status}: read {result.rows_read:,}, "
+                f"loaded {result.rows_loaded:,}, quarantined {result.rows_quarantined:,}"
+                + (f" ({result.message})" if result.message else "")
+            )
 
 
 def _parquet_text(quoted: str, parquet_type: str, column: Column | None) -> str:

@@ -60,25 +60,33 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(raw_table_ddl(table))
         con.execute(quarantine_table_ddl(table))
-        migrate_column_types(con, table)
+    migrate_column_types(con)
 
 
-def migrate_column_types(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+def migrate_column_types(con: duckdb.DuckDBPyConnection) -> None:
     """Raw tables written before a column's type changed (`dec` was DOUBLE) take the contract's type.
 
     A double that came from a decimal text of at most DEC_SCALE places converts back exactly.
+    Types are compared as DuckDB names them (TIMESTAMPTZ is 'TIMESTAMP WITH TIME ZONE'): a
+    mismatch of spelling alone rewrote every timestamp column of the raw layer in every ingest
+    asset. One catalog query for all tables.
     """
-    found = dict(
-        con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [RAW_SCHEMA, table.raw_table],
+    wanted = {
+        sql_type: con.execute(f"select typeof(cast(null as {sql_type}))").fetchone()[0]
+        for sql_type in {column.sql_type for table in TABLES for column in table.columns}
+    }
+    found = {
+        (table_name, column_name): data_type
+        for table_name, column_name, data_type in con.execute(
+            "select table_name, column_name, data_type from information_schema.columns where table_schema = ?",
+            [RAW_SCHEMA],
         ).fetchall()
-    )
-    for column in table.columns:
-        wanted = column.sql_type.replace(" ", "")
-        if column.name in found and found[column.name].replace(" ", "") != wanted:
-            con.execute(
-                f'alter table {RAW_SCHEMA}.{table.raw_table} alter column "{column.name}" '
-                f"set data type {column.sql_type}"
-            )
+    }
+    for table in TABLES:
+        for column in table.columns:
+            current = found.get((table.raw_table, column.name))
+            if current is not None and current != wanted[column.sql_type]:
+                con.execute(
+                    f'alter table {RAW_SCHEMA}.{table.raw_table} alter column "{column.name}" '
+                    f"set data type {column.sql_type}"
+                )

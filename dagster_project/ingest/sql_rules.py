@@ -106,8 +106,18 @@ def parse_expr(column: Column) -> str:
     raise ValueError(f"unknown contract type {column.type!r} for column {column.name}")
 
 
-def _local_date(column: Column, typed: str) -> str:
-    return f"cast({typed} at time zone 'Europe/Copenhagen' as date)" if column.type == "ts" else typed
+def _later_than(column: Column, typed: str, limit: date) -> str:
+    """The value's local date is after `limit`.
+
+    A timestamp is compared with the instant the next local day starts (a constant the optimizer
+    folds once), not converted to a local date row by row: the same answer without a time-zone
+    conversion per value. Local midnight is never in a daylight-saving gap or repeated hour in
+    Europe/Copenhagen, so kpi_local_to_instant gives that instant exactly.
+    """
+    if column.type == "ts":
+        next_day = (limit + timedelta(days=1)).isoformat()
+        return f"{typed} >= kpi_local_to_instant(timestamp '{next_day} 00:00:00')"
+    return f"{typed} > date '{limit.isoformat()}'"
 
 
 def column_reasons(column: Column, latest_event_date: date) -> list[str]:
@@ -149,14 +159,14 @@ def column_reasons(column: Column, latest_event_date: date) -> list[str]:
     if column.is_event and column.type in ("ts", "date"):
         limit = latest_event_date.isoformat()
         reasons.append(
-            f"case when {_local_date(column, typed)} > date '{limit}' "
+            f"case when {_later_than(column, typed, latest_event_date)} "
             f"then '{name}: ' || {t} || ' is later than the day after the as-of date ({limit})' end"
         )
     return reasons
 
 
 def row_reasons(table: Table, as_of: date) -> str:
-    """A SQL list of every broken rule of a row (empty list = a valid row)."""
+    """SQL text naming every broken rule of a row, joined by '; ' ('' = a valid row)."""
     latest_event_date = as_of + timedelta(days=1)
     reasons = [r for column in table.columns for r in column_reasons(column, latest_event_date)]
     for rule in table.rules:
@@ -169,7 +179,8 @@ def row_reasons(table: Table, as_of: date) -> str:
             f"case when {parsed} and not coalesce({rule_sql}, true) "
             f"then {sql_literal('rule broken: ' + rule.text)} end"
         )
-    return f"list_filter([{', '.join(reasons)}], lambda reason: reason is not null)"
+    # concat_ws skips the nulls of the rules that hold.
+    return f"concat_ws('; ', {', '.join(reasons)})"
 
 
 def _qualify(rule_sql: str, table: Table) -> tuple[str, list[Column]]:
