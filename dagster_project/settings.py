@@ -9,6 +9,7 @@
 | KPI_DUCKDB_MEMORY_LIMIT | 3GB                    | DuckDB's memory limit (it spills to disk beyond)   |
 | KPI_ENGINE          | duckdb                     | the dbt target the models run on: duckdb or spark  |
 | KPI_SPARK_DIR       | data/spark                 | the Spark target's tables (Parquet) and metastore  |
+| KPI_LAKE_DIR        | data/lake                  | the raw layer as Parquet, which the Spark target reads |
 | KPI_SPARK_MASTER    | local[2]                   | the Spark master of the `session` method           |
 
 Relative paths are taken from the project root, so every entry point agrees.
@@ -51,6 +52,11 @@ def engine() -> str:
 def spark_dir() -> Path:
     """Where the Spark target keeps its tables (`warehouse/<schema>.db/<table>/`) and its metastore."""
     return _path("KPI_SPARK_DIR", "data/spark")
+
+
+def lake_dir() -> Path:
+    """The raw layer as Parquet (`<schema>/<table>/*.parquet`): what the Spark target reads as sources."""
+    return _path("KPI_LAKE_DIR", "data/lake")
 
 
 def landing_dir() -> Path:
