@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .DEFAULT_GOAL := help
 comma := ,
-.PHONY: help setup run test check lint format ui bench demo-data metrics clean bi-clients
+.PHONY: help setup java run test check lint format ui bench demo-data metrics clean bi-clients
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,7 +25,16 @@ $(DAGSTER_HOME)/dagster.yaml: dagster_project/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp $< $@
 
-setup: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml ## Create .venv and install the project
+# pyspark (the Spark target, KPI_ENGINE=spark, and tests/test_dbt_spark.py) needs a Java 17 runtime;
+# where none is on PATH it comes from the system packages (as root, or through sudo).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "No java on PATH: installing openjdk-17-jre-headless for pyspark ..."; \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq openjdk-17-jre-headless; \
+	}
+
+setup: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml java ## Create .venv and install the project (and Java 17 for Spark)
 
 run: setup ## Generate demo data if landing is empty, materialize every asset, print a summary
 	@landing="$${KPI_LANDING_DIR:-data/landing}"; \
@@ -72,7 +81,7 @@ demo-data: setup ## Write demo data into KPI_LANDING_DIR (SCALE=1 SEED=42)
 	$(BIN)/python -m tools.demo_data --out "$${KPI_LANDING_DIR:-data/landing}" --scale $${SCALE:-1} --seed $${SEED:-42}
 
 clean: ## Remove generated data and the Dagster home (keeps .venv)
-	rm -rf data/landing data/warehouse data/published data/quality data/bench data/cache $(DAGSTER_HOME)
+	rm -rf data/landing data/warehouse data/spark data/published data/quality data/bench data/cache $(DAGSTER_HOME)
 
 # --- faults (issue 11) ---
 .PHONY: chaos

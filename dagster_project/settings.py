@@ -7,6 +7,10 @@
 | KPI_PUBLISH_DIR     | data/published             | published KPI tables for analysts and BI tools     |
 | KPI_AS_OF           | today in Europe/Copenhagen | the date that counts as today (freshness, periods) |
 | KPI_DUCKDB_MEMORY_LIMIT | 2GB                    | DuckDB's memory limit (it spills to disk beyond)   |
+| KPI_ENGINE          | duckdb                     | the dbt target the models run on: duckdb or spark  |
+| KPI_SPARK_DIR       | data/spark                 | the Spark target's tables (Parquet) and metastore  |
+| KPI_LAKE_DIR        | data/lake                  | the raw layer as Parquet, which the Spark target reads |
+| KPI_SPARK_MASTER    | local[2]                   | the Spark master of the `session` method           |
 
 Relative paths are taken from the project root, so every entry point agrees.
 """
@@ -31,6 +35,28 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
 def _path(variable: str, default: str) -> Path:
     path = Path(os.environ.get(variable) or default)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+# The dbt targets of dbt_models/profiles.yml; the profile picks its output by the same variable.
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """`KPI_ENGINE`: the dbt target (and so the engine) the models run on; an unknown one is an error."""
+    name = os.environ.get("KPI_ENGINE", "").strip() or "duckdb"
+    if name not in ENGINES:
+        raise ValueError(f"KPI_ENGINE must be one of {', '.join(ENGINES)}, got {name!r}")
+    return name
+
+
+def spark_dir() -> Path:
+    """Where the Spark target keeps its tables (`warehouse/<schema>.db/<table>/`) and its metastore."""
+    return _path("KPI_SPARK_DIR", "data/spark")
+
+
+def lake_dir() -> Path:
+    """The raw layer as Parquet (`<schema>/<table>/*.parquet`): what the Spark target reads as sources."""
+    return _path("KPI_LAKE_DIR", "data/lake")
 
 
 def landing_dir() -> Path:

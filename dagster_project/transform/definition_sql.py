@@ -141,14 +141,27 @@ def _lineage(names: set[str], models: Mapping[str, Mapping]) -> list[str]:
 
 
 def _macro_texts(sql: str, manifest: Mapping) -> str:
-    """The project's macros `sql` calls, and those they call, comments removed, by name."""
+    """The project's macros `sql` calls, and those they call, comments removed, by name.
+
+    A dispatched macro (`x` calling adapter.dispatch('x')) counts with every engine's
+    implementation (`default__x`, `spark__x`): dbt records only the current engine's as called,
+    and a KPI's version must not depend on the engine that computed it.
+    """
     macros = {uid: macro for uid, macro in manifest["macros"].items() if uid.startswith(PROJECT_MACRO_PREFIX)}
     by_name = {macro["name"]: uid for uid, macro in macros.items()}
+    implementations: dict[str, set[str]] = {}
+    for uid, macro in macros.items():
+        _, separator, dispatched = macro["name"].partition("__")
+        if separator and dispatched in by_name:
+            implementations.setdefault(by_name[dispatched], set()).add(uid)
     found = {by_name[name] for name in by_name if re.search(rf"\b{name}\s*\(", sql)}
     frontier = set(found)
     while frontier:
         frontier = {
-            parent for uid in frontier for parent in macros[uid]["depends_on"]["macros"] if parent in macros
+            parent
+            for uid in frontier
+            for parent in [*macros[uid]["depends_on"]["macros"], *implementations.get(uid, ())]
+            if parent in macros
         } - found
         found |= frontier
     return "\n".join(f"-- {uid}: {without_comments(macros[uid]['macro_sql'])}" for uid in sorted(found))

@@ -15,7 +15,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
-from dagster_project.settings import PROJECT_ROOT
+from dagster_project.settings import PROJECT_ROOT, engine
 from dagster_project.transform.definition_sql import kpi_sql_text
 
 DBT_DIR = PROJECT_ROOT / "dbt_models"
@@ -23,7 +23,9 @@ DBT_DIR = PROJECT_ROOT / "dbt_models"
 # The dbt of this interpreter's environment, found without relying on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
-dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+# The profile's output of KPI_ENGINE (duckdb or spark), named here too so that a bad value fails
+# when the code location loads, not in the middle of a run.
+dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR, target=engine())
 
 
 class KpiDbtCliResource(DbtCliResource):

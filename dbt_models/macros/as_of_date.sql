@@ -20,11 +20,11 @@
 
 {% macro computed_at() %}
     {#-
-        When the numbers were computed, as a SQL timestamptz literal: the start of this dbt run,
+        When the numbers were computed, as a SQL instant literal (type_instant()): the start of this dbt run,
         or the dbt var `kpi_computed_at` (an ISO timestamp with offset) to pin it, so that a
         rebuild of the same files can give identical tables (freshness runs to it on an as-of
         date of today).
     -#}
     {%- set pinned = (var('kpi_computed_at', '') or '') | string | trim -%}
-    cast('{{ pinned or run_started_at }}' as timestamptz)
+    cast('{{ pinned or run_started_at }}' as {{ type_instant() }})
 {%- endmacro %}

@@ -42,10 +42,10 @@
         {%- if slot < pairs | length %}
     case when ({{ dimensions[pairs[slot]] }}) is not null then '{{ pairs[slot] }}' end
         as dimension_{{ slot + 1 }}_name,
-    cast({{ dimensions[pairs[slot]] }} as varchar) as dimension_{{ slot + 1 }}_value
+    cast({{ dimensions[pairs[slot]] }} as {{ type_text() }}) as dimension_{{ slot + 1 }}_value
         {%- else %}
-    cast(null as varchar) as dimension_{{ slot + 1 }}_name,
-    cast(null as varchar) as dimension_{{ slot + 1 }}_value
+    cast(null as {{ type_text() }}) as dimension_{{ slot + 1 }}_name,
+    cast(null as {{ type_text() }}) as dimension_{{ slot + 1 }}_value
         {%- endif -%}
         {{- ',' if not loop.last }}
     {%- endfor -%}
@@ -73,7 +73,7 @@
         is_bounding: the row's date counts for the KPI's first and last event (the spine).
         people: what the row adds to the people count of HR privacy suppression.
     -#}
-    cast('{{ kpi_id }}' as varchar) as kpi_id,
+    cast('{{ kpi_id }}' as {{ type_text() }}) as kpi_id,
     cast({{ event_on }} as date) as event_on,
     cast({{ is_bounding }} as boolean) as is_bounding,
     {{ kpi_dimension_columns(dimensions) }},
@@ -99,8 +99,8 @@
     people='null'
 ) %}
     {#- The select list of a row already placed in a period (same columns as explode_to_periods). -#}
-    cast('{{ kpi_id }}' as varchar) as kpi_id,
-    cast({{ grain }} as varchar) as grain,
+    cast('{{ kpi_id }}' as {{ type_text() }}) as kpi_id,
+    cast({{ grain }} as {{ type_text() }}) as grain,
     cast({{ period_start }} as date) as period_start,
     cast({{ event_on }} as date) as event_on,
     cast({{ is_bounding }} as boolean) as is_bounding,
@@ -160,7 +160,17 @@
         from {{ events }}
         where event_on is not null
             and measure is null
-        group by all
+        group by
+            kpi_id,
+            event_on,
+            is_bounding,
+            dimension_1_name,
+            dimension_1_value,
+            dimension_2_name,
+            dimension_2_value,
+            dimension_3_name,
+            dimension_3_value,
+            is_population
 
         union all
 
@@ -185,7 +195,7 @@
             and measure is not null
     ) as events
     inner join (
-        select kpi_id, unnest(grains) as grain from {{ ref('stg_catalog__kpis') }}
+        select kpi_id, {{ unnest_list('grains') }} as grain from {{ ref('stg_catalog__kpis') }}
     ) as kpi_grains
         on events.kpi_id = kpi_grains.kpi_id
 {%- endmacro %}
@@ -224,9 +234,9 @@
             sum(denominator) as denominator,
             median(measure) as median_value,
             count(measure) as measure_count,
-            coalesce(sum(event_count) filter (where is_population), 0) as population_count,
+            coalesce(sum(case when is_population then event_count end), 0) as population_count,
             sum(people) as people_count,
-            cast(null as varchar) as null_reason
+            cast(null as {{ type_text() }}) as null_reason
         from {{ period_events }}
         {%- if slot != 'total' %}
         where dimension_{{ slot }}_value is not null
@@ -273,7 +283,7 @@
 
         select
             kpi_id,
-            unnest(grains) as grain,
+            {{ unnest_list('grains') }} as grain,
             dimensions as catalog_dimensions
         from {{ ref('stg_catalog__kpis') }}
 
@@ -347,7 +357,7 @@
             and spine.period_start = cells.period_start
         where cells.dimension_name <> 'total'
             and cells.population_count > 0
-            and list_contains(spine.catalog_dimensions, cells.dimension_name)
+            and {{ list_has('spine.catalog_dimensions', 'cells.dimension_name') }}
 
     ),
 

@@ -21,7 +21,7 @@
     {#- Monday of ISO week iso_week of ISO year iso_year (week 1 holds 4 January). -#}
     cast(
         make_date(cast({{ iso_year }} as bigint), 1, 4)
-        - cast(isodow(make_date(cast({{ iso_year }} as bigint), 1, 4)) - 1 as integer)
+        - cast({{ iso_day_of_week('make_date(cast(' ~ iso_year ~ ' as bigint), 1, 4)') }} - 1 as integer)
         + cast(({{ iso_week }} - 1) * 7 as integer)
         as date
     )
@@ -38,9 +38,11 @@
         when 'month' then cast({{ dbt.dateadd('year', -1, period_start_column) }} as date)
         when 'week' then
             case
-                when week({{ iso_week_monday('isoyear(' ~ period_start_column ~ ') - 1', 'week(' ~ period_start_column ~ ')') }})
-                    = week({{ period_start_column }})
-                    then {{ iso_week_monday('isoyear(' ~ period_start_column ~ ') - 1', 'week(' ~ period_start_column ~ ')') }}
+                {%- set monday = iso_week_monday(
+                    iso_year(period_start_column) ~ ' - 1', iso_week(period_start_column)
+                ) %}
+                when {{ iso_week(monday) }} = {{ iso_week(period_start_column) }}
+                    then {{ monday }}
             end
         when 'day' then
             case

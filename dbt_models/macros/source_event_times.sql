@@ -37,15 +37,19 @@
             {%- do maxima.append('max(' ~ column ~ ')') -%}
         {%- endfor -%}
         {%- for column in columns.dates -%}
-            {%- do maxima.append("timezone('Europe/Copenhagen', cast(max(" ~ column ~ ') as timestamp))') -%}
+            {%- do maxima.append(local_instant('cast(max(' ~ column ~ ') as timestamp)')) -%}
         {%- endfor %}
     select
         '{{ source_table }}' as source_table,
         {{ 'true' if maxima else 'false' }} as has_events,
         {% if maxima -%}
-            cast(greatest({{ maxima | join(', ') }}) as timestamptz)
+            {#- Spark's greatest() needs two arguments or more. -#}
+            cast(
+                {{ maxima[0] if maxima | length == 1 else 'greatest(' ~ maxima | join(', ') ~ ')' }}
+                as {{ type_instant() }}
+            )
         {%- else -%}
-            cast(null as timestamptz)
+            cast(null as {{ type_instant() }})
         {%- endif %} as newest_event_at
     from {{ source(columns.source, columns.table) }}
         {%- if not loop.last %}

@@ -8,7 +8,7 @@ catalog_grains as (
 
     select
         kpi_id,
-        unnest(grains) as grain
+        {{ unnest_list('grains') }} as grain
     from {{ ref('stg_catalog__kpis') }}
 
 ),

@@ -64,14 +64,25 @@ def new_warehouse(path: Path) -> tuple[duckdb.DuckDBPyConnection, RawWriter]:
     return con, RawWriter(con)
 
 
-def run_dbt(args: list[str], warehouse: Path, as_of: str, work_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run dbt on the project against `warehouse`; target and logs stay in `work_dir`."""
+def run_dbt(
+    args: list[str],
+    warehouse: Path,
+    as_of: str,
+    work_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run dbt on the project against `warehouse`; target and logs stay in `work_dir`.
+
+    `extra_env` adds settings, e.g. KPI_ENGINE=spark with its KPI_LAKE_DIR and KPI_SPARK_DIR.
+    """
     env = {
         **os.environ,
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "KPI_WAREHOUSE_PATH": str(warehouse),
         "KPI_AS_OF": as_of,
+        "KPI_ENGINE": "duckdb",
+        **(extra_env or {}),
     }
     command = [
         str(DBT_EXECUTABLE),

@@ -149,8 +149,11 @@ bounds as (
 
 days as (
 
-    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as date_day
-    from bounds
+    select cast(day_value as date) as date_day
+    from (
+        select {{ unnest_list(day_sequence('first_day', 'last_day')) }} as day_value
+        from bounds
+    ) as day_values
 
 ),
 
@@ -158,8 +161,8 @@ final as (
 
     select
         date_day,
-        cast(isodow(date_day) as integer) as iso_day_of_week,
-        isodow(date_day) <= 5 as is_workday,
+        cast({{ iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
+        {{ iso_day_of_week('date_day') }} <= 5 as is_workday,
         cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
         date_day <= {{ as_of_date() }} as is_on_or_before_as_of

@@ -11,7 +11,7 @@ calendar as (
 
 grains as (
 
-    select unnest(['day', 'week', 'month']) as grain
+    select grain from (values ('day'), ('week'), ('month')) as grains (grain)
 
 ),
 

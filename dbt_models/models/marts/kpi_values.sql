@@ -63,10 +63,10 @@ final as (
     from function_values
     inner join catalog_kpis
         on function_values.kpi_id = catalog_kpis.kpi_id
-        and list_contains(catalog_kpis.grains, function_values.grain)
+        and {{ list_has('catalog_kpis.grains', 'function_values.grain') }}
         and (
             function_values.dimension_name = 'total'
-            or list_contains(catalog_kpis.dimensions, function_values.dimension_name)
+            or {{ list_has('catalog_kpis.dimensions', 'function_values.dimension_name') }}
         )
 
 )

@@ -19,7 +19,7 @@ guardrails_of as (
 
     select
         headline_kpi_id as kpi_id,
-        string_agg(guardrail_kpi_id, ', ' order by guardrail_kpi_id) as guardrail_kpi_ids
+        {{ ordered_string_agg('guardrail_kpi_id', "', '", 'guardrail_kpi_id') }} as guardrail_kpi_ids
     from pairs
     group by headline_kpi_id
 
@@ -29,7 +29,7 @@ guarded_by as (
 
     select
         guardrail_kpi_id as kpi_id,
-        string_agg(headline_kpi_id, ', ' order by headline_kpi_id) as guards_kpi_ids
+        {{ ordered_string_agg('headline_kpi_id', "', '", 'headline_kpi_id') }} as guards_kpi_ids
     from pairs
     group by guardrail_kpi_id
 
@@ -54,10 +54,10 @@ final as (
         kpis.owner,
         kpis.refresh_cadence,
         kpis.freshness_limit_hours,
-        array_to_string(kpis.grains, ', ') as grains,
-        array_to_string(kpis.dimensions, ', ') as dimensions,
+        {{ list_to_text('kpis.grains', "', '") }} as grains,
+        {{ list_to_text('kpis.dimensions', "', '") }} as dimensions,
         kpis.is_additive,
-        array_to_string(kpis.sources, ', ') as sources,
+        {{ list_to_text('kpis.sources', "', '") }} as sources,
         kpis.target_type,
         kpis.target_value,
         kpis.definition_version,

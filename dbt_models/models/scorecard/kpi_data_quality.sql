@@ -26,9 +26,9 @@ verdicts as (
         from {{ verdicts }}
     {%- else -%}
     select
-        cast(null as varchar) as kpi_id,
-        cast(null as varchar) as data_quality_status,
-        cast(null as varchar) as message
+        cast(null as {{ type_text() }}) as kpi_id,
+        cast(null as {{ type_text() }}) as data_quality_status,
+        cast(null as {{ type_text() }}) as message
     where false
     {%- endif %}
 
@@ -50,7 +50,7 @@ per_kpi as (
     select
         kpi_id,
         max(severity_rank) as worst_rank,
-        string_agg(message, ' | ' order by severity_rank desc, message asc) as data_quality_notes
+        {{ ordered_string_agg('message', "' | '", 'severity_rank desc, message asc') }} as data_quality_notes
     from ranked
     group by kpi_id
 

@@ -63,7 +63,7 @@ pair_grains as (
         headline_move,
         meaning_da,
         meaning_en,
-        unnest(shared_grains) as grain,
+        {{ unnest_list('shared_grains') }} as grain,
         shared_dimensions
     from pairs
 
@@ -123,7 +123,7 @@ pair_comparisons as (
         and headline.dimension_name = guardrail.dimension_name
         and headline.dimension_value = guardrail.dimension_value
     where headline.dimension_name = 'total'
-        or list_contains(pair_grains.shared_dimensions, headline.dimension_name)
+        or {{ list_has('pair_grains.shared_dimensions', 'headline.dimension_name') }}
 
 ),
 
@@ -190,18 +190,18 @@ selection_bias_dimensions as (
     select dimension_name
     from (
         select
-            unnest(dimensions) as dimension_name,
+            {{ unnest_list('dimensions') }} as dimension_name,
             related_dimensions
         from selection_bias_check
     ) as dimensions
-    where list_contains(related_dimensions, dimension_name)
+    where {{ list_has('related_dimensions', 'dimension_name') }}
         and dimension_name in ('channel', 'category')
 
 ),
 
 selection_bias_grains as (
 
-    select unnest(grains) as grain
+    select {{ unnest_list('grains') }} as grain
     from selection_bias_check
 
 ),
@@ -316,7 +316,7 @@ drift_flags as (
         annotated.dimension_value,
         'definition_drift' as flag_id,
         'info' as severity,
-        cast(null as varchar) as related_kpi_id,
+        cast(null as {{ type_text() }}) as related_kpi_id,
         3 as check_order,
         annotated.kpi_name_da,
         annotated.kpi_name_en,
@@ -329,13 +329,64 @@ drift_flags as (
 
 ),
 
+{#
+    The three kinds of flag in one table: the columns all share, then each kind's own columns
+    (null on the other kinds' rows), in this order. Spelled out rather than `union all by name`,
+    which Spark does not have.
+#}
+{%- set text = type_text() -%}
+{%- set own_columns = {
+    'guardrail_flags': [
+        ('headline_kpi_id', text), ('headline_name_da', text), ('headline_name_en', text),
+        ('headline_unit', text), ('headline_value', 'double'), ('headline_previous_value', 'double'),
+        ('headline_change', 'double'), ('guardrail_kpi_id', text), ('guardrail_name_da', text),
+        ('guardrail_name_en', text), ('guardrail_unit', text), ('guardrail_value', 'double'),
+        ('guardrail_previous_value', 'double'), ('guardrail_change', 'double'),
+        ('threshold_pct', 'double'), ('meaning_da', text), ('meaning_en', text),
+        ('is_complete_period', 'boolean'), ('headline_is_provisional', 'boolean'),
+        ('guardrail_is_provisional', 'boolean'),
+    ],
+    'selection_bias_flags': [
+        ('surveyed_tickets', 'bigint'), ('not_surveyed_tickets', 'bigint'),
+        ('surveyed_first_contact_resolution', 'double'),
+        ('not_surveyed_first_contact_resolution', 'double'), ('gap_pct_points', 'double'),
+        ('min_tickets_per_side', 'integer'),
+    ],
+    'drift_flags': [
+        ('kpi_name_da', text), ('kpi_name_en', text), ('old_version', text), ('new_version', text),
+    ],
+} %}
+{%- set own_column_lists = {} %}
+{%- for kind in own_columns %}
+    {%- set items = [] %}
+    {%- for owner, columns in own_columns.items() %}
+        {%- for name, type in columns %}
+            {%- do items.append((name if owner == kind else 'cast(null as ' ~ type ~ ')') ~ ' as ' ~ name) %}
+        {%- endfor %}
+    {%- endfor %}
+    {%- do own_column_lists.update({kind: items | join(',\n            ')}) %}
+{%- endfor %}
 final as (
 
-    select * from guardrail_flags
-    union all by name
-    select * from selection_bias_flags
-    union all by name
-    select * from drift_flags
+    {% for kind in own_columns -%}
+        select
+            kpi_id,
+            flag_id,
+            severity,
+            related_kpi_id,
+            check_order,
+            grain,
+            period_start,
+            dimension_name,
+            dimension_value,
+            {{ own_column_lists[kind] }}
+        from {{ kind }}
+        {%- if not loop.last %}
+
+            union all
+
+        {% endif -%}
+    {%- endfor %}
 
 )
 

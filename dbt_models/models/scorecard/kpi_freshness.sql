@@ -47,7 +47,7 @@ kpi_sources as (
 
     select
         kpi_id,
-        unnest(sources) as source_table
+        {{ unnest_list('sources') }} as source_table
     from kpis
 
 ),
@@ -84,7 +84,7 @@ reference as (
 
     select
         least(
-            timezone('Europe/Copenhagen', cast({{ dbt.dateadd('day', 1, 'as_of.as_of_date') }} as timestamp)),
+            {{ local_instant('cast(' ~ dbt.dateadd('day', 1, 'as_of.as_of_date') ~ ' as timestamp)') }},
             {{ computed_at() }}
         ) as freshness_reference_at
     from as_of

@@ -59,14 +59,14 @@ department_periods as (
                 'grains.grain', period_start('grains.grain', 'headcount_by_day.date_day')
             ) }}
         ), 0) as headcount_last_day,
-        coalesce(avg(headcount_by_day.headcount) filter (
-            where headcount_by_day.date_day <= {{ as_of_date() }}
+        coalesce(avg(
+            case when headcount_by_day.date_day <= {{ as_of_date() }} then headcount_by_day.headcount end
         ), 0) as average_headcount_to_as_of,
         -- kpis.md: scheduled hours on the workdays in P, the running period's included.
         coalesce(sum(headcount_by_day.scheduled_hours), 0) as scheduled_hours,
         max(headcount_by_day.headcount) as max_headcount
     from headcount_by_day
-    cross join (select unnest(['day', 'week', 'month']) as grain) as grains
+    cross join (values ('day'), ('week'), ('month')) as grains (grain)
     group by 1, 2, 3
 
 ),
@@ -286,14 +286,14 @@ termination_type_cells as (
         0 as measure_count,
         count(*) as population_count,
         max(totals.people_count) as people_count,
-        cast(null as varchar) as null_reason
+        cast(null as {{ type_text() }}) as null_reason
     from (
         select
             grains.grain,
             {{ period_start('grains.grain', 'employees.terminated_on') }} as period_start,
             employees.termination_type
         from employees
-        cross join (select unnest(['day', 'week', 'month']) as grain) as grains
+        cross join (values ('day'), ('week'), ('month')) as grains (grain)
         where employees.terminated_on is not null
             and employees.termination_type is not null
     ) as leaver_periods
@@ -351,7 +351,7 @@ departments_below_threshold as (
         kpi_id,
         grain,
         period_start,
-        count(*) filter (where is_below_threshold) as departments_suppressed
+        count(case when is_below_threshold then 1 end) as departments_suppressed
     from primary_suppression
     where dimension_name = 'department'
     group by 1, 2, 3

@@ -235,7 +235,8 @@ aggregated_cells as (
 -- OEE = availability × performance × quality, each aggregated over the cell's runs first:
 -- (run / planned) × (ideal seconds / (run × 60)) × (good / total). Stored as
 -- numerator = fully productive minutes = ideal seconds / 60 × quality, denominator = planned
--- minutes; undefined when the cell has no run time or no units produced.
+-- minutes; undefined when the cell has no run time or no units produced. In doubles: exact
+-- decimals divided would keep only 6 places on Spark (DuckDB divides decimals as doubles).
 oee_cells as (
 
     select
@@ -246,7 +247,7 @@ oee_cells as (
         oee.dimension_value,
         case
             when availability.numerator > 0 and quality.denominator > 0
-                then oee.numerator / 60.0 * quality.numerator / quality.denominator
+                then cast(oee.numerator as double) / 60.0 * quality.numerator / quality.denominator
         end as numerator,
         oee.denominator,
         oee.median_value,

@@ -144,7 +144,7 @@ events as (
 -- the next period; they are retained when they order in that period too.
 retention_grains as (
 
-    select unnest(grains) as grain
+    select {{ unnest_list('grains') }} as grain
     from {{ ref('stg_catalog__kpis') }}
     where kpi_id = 'sales.customer_retention'
 

@@ -1,0 +1,42 @@
+"""The raw layer as Parquet files, for engines that cannot read the DuckDB file (KPI_ENGINE=spark).
+
+Layout: `<lake>/<schema>/<table>/part-0.parquet`, one folder per table of the schemas the dbt
+sources read (`raw`: validated rows with lineage and the file ledger; `catalog`: the KPI
+catalog). The Spark target registers each folder as an external table (dbt macro
+register_lake_sources). A table's folder is written beside the old one and swapped in by
+renames, so no reader finds a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+# The schemas of dbt_models/dbt_project.yml's var lake_schemas.
+LAKE_SCHEMAS = ("raw", "catalog")
+
+
+def export_to_lake(con: duckdb.DuckDBPyConnection, lake: Path, schemas: tuple[str, ...] = LAKE_SCHEMAS) -> list[str]:
+    """Write every table of `schemas` to the lake (an empty table too: its file carries the
+    schema Spark reads); returns the `schema.table` names written."""
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_type = 'BASE TABLE' and table_schema in (select unnest(?)) "
+        "order by all",
+        [list(schemas)],
+    ).fetchall()
+    for schema, table in tables:
+        folder = lake / schema / table
+        staging = folder.with_name(f".{table}.{os.getpid()}.tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        con.execute(f"copy (select * from {schema}.\"{table}\") to '{staging / 'part-0.parquet'}' (format parquet)")
+        old = folder.with_name(f".{table}.{os.getpid()}.old")
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    return [f"{schema}.{table}" for schema, table in tables]
