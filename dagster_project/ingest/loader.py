@@ -232,8 +232,9 @@ class TableLoader:
                     results += self._commit(batch)
                     batch, staged_bytes = [], 0
             results += self._commit(batch)
-        finally:
-            self._drop_checked(batch)
+        except BaseException:
+            self._drop_checked(batch)  # an unexpected error before the open batch's commit
+            raise
         self.current_file = None
         return results
 
