@@ -232,8 +232,9 @@ class TableLoader:
                     results += self._commit(batch)
                     batch, staged_bytes = [], 0
             results += self._commit(batch)
-        finally:
-            self._drop_checked(batch)
+        except BaseException:
+            self._drop_checked(batch)  # an unexpected error before the open batch's commit
+            raise
         self.current_file = None
         return results
 
@@ -588,11 +589,12 @@ def _parquet_text(quoted: str, parquet_type: str, column: Column | None) -> str:
             f"cast({quoted} as varchar)) else cast({quoted} as varchar) end"
         )
     if kind == "dec" and upper in ("FLOAT", "DOUBLE"):
-        # `dec` is stored as DOUBLE (like CSV text): a float widens exactly, a double's shortest
-        # round-trip text parses back to itself. nan and inf stay as text and quarantine the row.
+        # A float widens exactly to a double; the double's shortest round-trip text (what a CSV
+        # writer prints) then goes through the dec rule like CSV text: DECIMAL(38, 10) exactly or
+        # a bad row. nan and inf stay as text and quarantine the row.
         return f"kpi_double_text(cast({quoted} as double))"
     if kind == "dec" and upper.startswith("DECIMAL"):
-        # A decimal's own text is exact, so it becomes the same DOUBLE as that text in a CSV.
+        # A decimal's own text is exact, so it becomes the same DECIMAL as that text in a CSV.
         return f"cast({quoted} as varchar)"
     if kind == "ts" and upper.startswith("TIMESTAMP WITH TIME ZONE"):
         return f"strftime({quoted} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')"
