@@ -1,4 +1,5 @@
-"""`make bench`: speed targets measured on generated data (not timed tests).
+"""Per-component benchmarks on generated data (`python -m tests.bench.run`; `make bench` runs the
+speed targets of the whole pipeline, tests/bench/targets.py).
 
 - Ingest: demo data at scale 10 (about 10 million rows) into a fresh warehouse;
   target under 60 s on 2 cores.
@@ -7,10 +8,6 @@
   of that); `dbt run` against the models' SQL alone likewise.
 - Validation: the Great Expectations suites on the same warehouse, as a share of
   the pipeline's time (target: under 10 %).
-- Daily run: the Dagster `full_refresh` job on that landing folder, then one new day
-  of files (generated for the day after, at the same scale) and the `daily` job
-  (ingest new files, incremental dbt build, checks, publish); target: the daily run
-  under 15 % of the full refresh. `python -m tests.bench.run daily` runs only this one.
 
 Figures go to stdout and to data/bench/results.json so a note can quote them.
 Set BENCH_SCALE for another scale.
@@ -24,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -164,135 +161,6 @@ def bench_dbt() -> dict:
     }
 
 
-NEW_DAY = AS_OF + timedelta(days=1)
-
-
-def _add_one_day_of_files(landing: Path, day: date, scale: float) -> int:
-    """Generate one day of extracts and land them under new names, as a daily delivery would arrive.
-
-    The generator restarts its ids for a new window, so some keys repeat older ones: the warehouse
-    treats them as updates, which costs the incremental models the same as new keys.
-    """
-    from tools.demo_data import generate
-
-    day_dir = BENCH_DIR / "one_day"
-    generate(day_dir, seed=43, start=day, end=day, scale=scale)
-    files = [path for path in sorted(day_dir.rglob("*")) if path.is_file()]
-    for path in files:
-        stem, dot, suffix = path.name.partition(".")
-        target = (
-            landing / path.parent.relative_to(day_dir) / f"{stem}__delivery_{day.isoformat()}{dot}{suffix}"
-        )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    shutil.rmtree(day_dir)
-    return len(files)
-
-
-def _timed_job(job_name: str, previous: dict | None = None) -> dict:
-    """Run a job of the code location in process; wall time, success and seconds per step.
-
-    The progress display estimates the time left from `previous` (this benchmark's last figures
-    of the same run); the job's full log goes to data/bench/<job>.log.
-    """
-    import dagster as dg
-
-    from dagster_project.definitions import defs
-    from dagster_project.jobs import FULL_REFRESH_CONFIG
-    from dagster_project.progress import execute_with_progress
-
-    log_path = BENCH_DIR / f"{job_name}.log"
-    print(f"  full log: {log_path}", flush=True)
-    started = time.monotonic()
-    result, _ = execute_with_progress(
-        defs.resolve_job_def(job_name),
-        dg.DagsterInstance.ephemeral(),
-        log_path,
-        FULL_REFRESH_CONFIG if job_name == "full_refresh" else None,
-        expected=(previous or {}).get("steps", {}),
-    )
-    seconds = time.monotonic() - started
-    steps = {
-        event.step_key: round(event.event_specific_data.duration_ms / 1000, 1)
-        for event in result.all_events
-        if event.event_type_value == "STEP_SUCCESS"
-    }
-    failed = {
-        event.step_key: str(event.event_specific_data.error.message)[:2000]
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE"
-    }
-    for step_key, message in failed.items():
-        print(f"  step {step_key} failed: {message}", flush=True)
-    skipped = sorted(
-        event.step_key for event in result.all_events if event.event_type_value == "STEP_SKIPPED"
-    )
-    return {
-        "success": result.success,
-        "seconds": round(seconds, 1),
-        "steps": steps,
-        "failed": sorted(failed),
-        "skipped": skipped,
-    }
-
-
-def _top_steps(steps: dict[str, float], n: int = 4) -> str:
-    return ", ".join(f"{key} {seconds} s" for key, seconds in sorted(steps.items(), key=lambda s: -s[1])[:n])
-
-
-def bench_daily_run(scale: float) -> dict:
-    """Full refresh through Dagster, then one new day of files through the daily job."""
-    root = BENCH_DIR / "daily_run"
-    shutil.rmtree(root, ignore_errors=True)
-    landing = root / "landing"
-    shutil.copytree(_landing(scale), landing, ignore=shutil.ignore_patterns(".complete"))
-    os.environ.update(
-        {
-            "KPI_LANDING_DIR": str(landing),
-            "KPI_WAREHOUSE_PATH": str(root / "warehouse" / "kpi.duckdb"),
-            "KPI_PUBLISH_DIR": str(root / "published"),
-            "KPI_QUALITY_DIR": str(root / "quality"),
-            "KPI_AS_OF": AS_OF.isoformat(),
-            "DO_NOT_TRACK": "1",
-        }
-    )
-    last = _previous("daily_run")
-    print(f"Full refresh (Dagster job full_refresh) at scale {scale:g} ...", flush=True)
-    full = _timed_job("full_refresh", last.get("full_refresh"))
-    print(
-        f"  {full['seconds']} s, success {full['success']}; slowest: {_top_steps(full['steps'])}", flush=True
-    )
-    new_files = _add_one_day_of_files(landing, NEW_DAY, scale)
-    os.environ["KPI_AS_OF"] = NEW_DAY.isoformat()
-    print(f"Daily run (Dagster job daily) after {new_files} files of {NEW_DAY} ...", flush=True)
-    daily = _timed_job("daily", last.get("daily"))
-    print(
-        f"  {daily['seconds']} s, success {daily['success']}; slowest: {_top_steps(daily['steps'])}",
-        flush=True,
-    )
-    # The same job once more with nothing new: what every daily run costs before any data work
-    # (dbt start-up, data tests, quality checks, rewriting the published files).
-    print("Daily run again without new files (the job's fixed cost) ...", flush=True)
-    idle = _timed_job("daily", last.get("daily_without_new_files"))
-    print(
-        f"  {idle['seconds']} s, success {idle['success']}; slowest: {_top_steps(idle['steps'])}", flush=True
-    )
-    return {
-        "full_refresh": full,
-        "daily": daily,
-        "daily_without_new_files": idle,
-        "new_files": new_files,
-        "daily_share_of_full_refresh": round(daily["seconds"] / full["seconds"], 3),
-    }
-
-
-def _previous(name: str) -> dict:
-    """The figures of this benchmark's last run at the same scale, for the time-left estimates."""
-    path = BENCH_DIR / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    return results.get(name, {}) if results.get("scale") == SCALE else {}
-
-
 def _save(name: str, figures: dict) -> None:
     """Merge one benchmark's figures into results.json, keeping the others'."""
     path = BENCH_DIR / "results.json"
@@ -301,20 +169,7 @@ def _save(name: str, figures: dict) -> None:
     path.write_text(json.dumps(results, indent=2))
 
 
-def main_daily() -> int:
-    daily = bench_daily_run(SCALE)
-    print(
-        f"Daily run: {daily['daily']['seconds']} s against a full refresh of {daily['full_refresh']['seconds']} s: "
-        f"{daily['daily_share_of_full_refresh']:.1%} (target: under 15 %); without new files "
-        f"{daily['daily_without_new_files']['seconds']} s"
-    )
-    _save("daily_run", daily)
-    return 0
-
-
 def main() -> int:
-    if sys.argv[1:] == ["daily"]:
-        return main_daily()
     landing = _landing(SCALE)
     print(f"Ingest benchmark, scale {SCALE:g}:", flush=True)
     ingest = bench_ingest(landing)
@@ -341,7 +196,7 @@ def main() -> int:
     )
     for name, figures in (("ingest", ingest), ("dbt", dbt), ("validation", validation)):
         _save(name, figures)
-    return main_daily()
+    return 0
 
 
 if __name__ == "__main__":
