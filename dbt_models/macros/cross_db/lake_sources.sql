@@ -14,9 +14,10 @@
 
 {% macro spark__register_lake_sources() -%}
     {%- if execute -%}
-        {#- A relative path is taken from the repository root, as profiles.yml and settings.py do. -#}
+        {#- A relative path is taken from the repository root, as profiles.yml and settings.py do;
+            an absolute path or a URL (s3://, abfss://) is the location as it is. -#}
         {%- set lake_dir = env_var('KPI_LAKE_DIR', '') or 'data/lake' -%}
-        {%- if not lake_dir.startswith('/') -%}
+        {%- if not (lake_dir.startswith('/') or '://' in lake_dir) -%}
             {%- set lake_dir = flags.PROFILES_DIR ~ '/../' ~ lake_dir -%}
         {%- endif -%}
         {%- set schemas = var('lake_schemas') -%}
