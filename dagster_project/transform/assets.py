@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project import settings
 from dagster_project.catalog import (
     definition_version,
     format_findings,
@@ -16,6 +17,7 @@ from dagster_project.catalog import (
     mart_owners,
     write_catalog_tables,
 )
+from dagster_project.lake import export_to_lake, mirror_spark_tables
 from dagster_project.transform.project import dbt_project, ensure_manifest, keep_partial_parse, kpi_sql_texts
 from dagster_project.warehouse import Warehouse
 
@@ -180,7 +182,13 @@ def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str] | None:
     }
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str], warehouse: Warehouse):
+    on_spark = settings.engine() == "spark"
+    if on_spark:
+        # Spark reads the raw layer, the catalog and the checks' verdicts as Parquet.
+        with warehouse.connection() as con:
+            written = export_to_lake(con, settings.lake_dir())
+        context.log.info(f"Wrote {len(written)} tables to the lake {settings.lake_dir()} for Spark")
     # Not raising inside dagster-dbt, so the failure can name the failing nodes and what to do.
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
@@ -189,6 +197,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
         run_results = invocation.target_path / "run_results.json"
         results = json.loads(run_results.read_text()) if run_results.exists() else {}
         raise dg.Failure(description=dbt_failure_message(results, run_results))
+    if on_spark:
+        # The checks and the export read the models from the warehouse file, whichever engine built them.
+        with warehouse.connection() as con:
+            mirrored = mirror_spark_tables(con, settings.spark_dir())
+        context.log.info(
+            f"{len(mirrored)} Spark tables readable in the warehouse as views over their Parquet"
+        )
 
 
 @dbt_assets(
@@ -197,9 +212,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
     exclude=" ".join([*FACT_MODELS, SCORECARD_MODELS]),
     dagster_dbt_translator=_TRANSLATOR,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: Warehouse
+):
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
-    yield from _build(context, dbt, args)
+    yield from _build(context, dbt, args, warehouse)
 
 
 @dbt_assets(
@@ -209,10 +226,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     name="dbt_scorecard_models",
     dagster_dbt_translator=_TRANSLATOR,
 )
-def dbt_scorecard_models_step(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_scorecard_models_step(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: Warehouse
+):
     """Targets, freshness, data quality, flags and the scorecard: every number the export publishes."""
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
-    yield from _build(context, dbt, args)
+    yield from _build(context, dbt, args, warehouse)
 
 
 @dbt_assets(
@@ -224,7 +243,9 @@ def dbt_scorecard_models_step(context: dg.AssetExecutionContext, dbt: DbtCliReso
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=_TRANSLATOR,
 )
-def dbt_fact_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_fact_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: Warehouse
+):
     """A partitioned run (a backfill) rebuilds the facts of its days, delete+insert by key in
     their latest version; an unpartitioned run (the daily and full-refresh jobs) builds them
     incrementally or, with full_refresh, from scratch."""
@@ -233,7 +254,7 @@ def dbt_fact_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     if window and not config.full_refresh:
         context.log.info(f"Rebuilding the facts of the local days {window} (end exclusive)")
         args += ["--vars", json.dumps(window)]
-    yield from _build(context, dbt, args)
+    yield from _build(context, dbt, args, warehouse)
 
 
 transform_assets = [kpi_catalog, dbt_fact_models, dbt_models, dbt_scorecard_models_step]

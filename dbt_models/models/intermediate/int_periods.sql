@@ -11,7 +11,7 @@ calendar as (
 
 grains as (
 
-    select grain from (values ('day'), ('week'), ('month')) as grains (grain)
+    select grains.grain from (values ('day'), ('week'), ('month')) as grains (grain)
 
 ),
 

@@ -64,7 +64,8 @@ output_events as (
 
 ),
 
--- production.units_per_run_hour: good_count / (run minutes / 60).
+-- production.units_per_run_hour: good_count / (run minutes / 60). Run hours divided as doubles,
+-- as DuckDB divides an integer by a decimal; Spark's decimal quotient keeps only 6 places.
 units_per_run_hour_events as (
 
     select
@@ -73,7 +74,7 @@ units_per_run_hour_events as (
             'shift_date',
             dimensions={'line': 'line_id', 'site': 'site', 'product': 'product_id'},
             numerator='good_count',
-            denominator='run_minutes / 60.0',
+            denominator='cast(run_minutes as double) / 60.0',
         ) }}
     from runs
 
