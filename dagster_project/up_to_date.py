@@ -82,13 +82,14 @@ def why_up_to_date(instance: dg.DagsterInstance, tags: dict[str, str] | None = N
     """Why the published files are current for a run with `tags` (default `run_tags()`), or
     None when a run has something to do."""
     tags = tags or run_tags()
-    (last, *_) = instance.get_runs(
+    finished = instance.get_runs(
         filters=dg.RunsFilter(
             tags={WAREHOUSE_TAG: tags[WAREHOUSE_TAG]},
             statuses=[dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED],
         ),
         limit=1,
-    ) or (None,)
+    )
+    last = finished[0] if finished else None
     if last is None or last.status != dg.DagsterRunStatus.SUCCESS:
         return None
     if any(last.tags.get(name) != value for name, value in tags.items()):
