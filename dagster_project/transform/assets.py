@@ -95,6 +95,9 @@ def dbt_failure_message(run_results: Mapping[str, Any], run_results_path: Path) 
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
+    # Test every row of the incremental facts, not only the new batch (the weekly job; a full
+    # refresh always does).
+    test_all_rows: bool = False
 
 
 # The big incremental facts: daily partitions (local days of their event date), so a date range
@@ -254,7 +257,34 @@ def dbt_fact_models(
     if window and not config.full_refresh:
         context.log.info(f"Rebuilding the facts of the local days {window} (end exclusive)")
         args += ["--vars", json.dumps(window)]
+    elif not (config.full_refresh or config.test_all_rows):
+        with warehouse.connection() as con:
+            batches = fact_watermarks(con)
+        if batches:
+            context.log.info(
+                "Testing the new batch of each fact (rows of files above its last _file_id): "
+                + ", ".join(f"{model} > {file_id}" for model, file_id in batches.items())
+            )
+            args += ["--vars", json.dumps({"tested_batches": batches})]
     yield from _build(context, dbt, args, warehouse)
+
+
+def fact_watermarks(con) -> dict[str, int]:
+    """For each fact model already built, the highest _file_id it holds: an incremental build adds
+    rows above it (the new batch), which the dbt macro get_where_subquery makes its tests read.
+    A fact not built yet is left out, so its first build tests every row."""
+    built = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()
+    }
+    batches = {}
+    for model in FACT_MODELS:
+        if model in built:
+            (highest,) = con.execute(f'select max(_file_id) from main."{model}"').fetchone()
+            batches[model] = -1 if highest is None else int(highest)
+    return batches
 
 
 transform_assets = [kpi_catalog, dbt_fact_models, dbt_models, dbt_scorecard_models_step]
