@@ -39,7 +39,9 @@ def _landing_is_empty() -> bool:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", default="full_refresh", choices=("full_refresh", "daily", "weekly_check", "backfill_facts"))
+    parser.add_argument(
+        "--job", default="full_refresh", choices=("full_refresh", "daily", "weekly_check", "backfill_facts")
+    )
     parser.add_argument(
         "--partition-range", metavar="START...END", help="local days to rebuild (backfill_facts only)"
     )

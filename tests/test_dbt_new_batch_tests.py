@@ -40,7 +40,9 @@ def _results(work_dir: Path) -> dict[str, dict]:
     """The tests of the last dbt command by name: status, failing rows, compiled SQL."""
     results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
     return {
-        result["unique_id"].split(".")[2]: result for result in results if result["unique_id"].startswith("test.")
+        result["unique_id"].split(".")[2]: result
+        for result in results
+        if result["unique_id"].startswith("test.")
     }
 
 
