@@ -1,7 +1,9 @@
 """Dagster assets of the transform step: the KPI catalog table and every dbt model."""
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,10 @@ def dbt_failure_message(run_results: Mapping[str, Any], run_results_path: Path) 
             "did not run and the published files stay as they were.",
         ]
     )
+
+
+# The new batch of each fact for its dbt tests (dbt_models/macros/generic_tests/new_batch_scope.sql).
+TESTED_BATCHES_ENV = "KPI_TESTED_BATCHES"
 
 
 class DbtBuildConfig(dg.Config):
@@ -185,7 +191,29 @@ def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str] | None:
     }
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str], warehouse: Warehouse):
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    args: list[str],
+    warehouse: Warehouse,
+    environment: Mapping[str, str] | None = None,
+):
+    """`dbt build` with `args`; `environment` is set for this dbt command only."""
     on_spark = settings.engine() == "spark"
     if on_spark:
         # Spark reads the raw layer, the catalog and the checks' verdicts as Parquet.
@@ -193,7 +221,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
             written = export_to_lake(con, settings.lake_dir())
         context.log.info(f"Wrote {len(written)} tables to the lake {settings.lake_dir()} for Spark")
     # Not raising inside dagster-dbt, so the failure can name the failing nodes and what to do.
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    with _environment(environment or {}):  # dagster-dbt hands dbt a copy of os.environ
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path)
     if not invocation.is_successful():
@@ -253,6 +282,7 @@ def dbt_fact_models(
     their latest version; an unpartitioned run (the daily and full-refresh jobs) builds them
     incrementally or, with full_refresh, from scratch."""
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else list(PIPELINE_BUILD)
+    environment: dict[str, str] = {}
     window = partition_vars(context)
     if window and not config.full_refresh:
         context.log.info(f"Rebuilding the facts of the local days {window} (end exclusive)")
@@ -265,8 +295,8 @@ def dbt_fact_models(
                 "Testing the new batch of each fact (rows of files above its last _file_id): "
                 + ", ".join(f"{model} > {file_id}" for model, file_id in batches.items())
             )
-            args += ["--vars", json.dumps({"tested_batches": batches})]
-    yield from _build(context, dbt, args, warehouse)
+            environment[TESTED_BATCHES_ENV] = json.dumps(batches)
+    yield from _build(context, dbt, args, warehouse, environment)
 
 
 def fact_watermarks(con) -> dict[str, int]:
