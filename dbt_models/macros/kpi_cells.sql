@@ -222,7 +222,6 @@
         a median holds every value of its group in memory and cannot spill to disk, and in one
         aggregate with the sums of millions of day cells it made the whole aggregate run out of
         DuckDB's memory limit at scale 100 (fct_production_kpis, 2 GB). -#}
-    {%- set slots = ['total', 1, 2, 3] %}
     select
         sums.kpi_id,
         sums.grain,
@@ -236,43 +235,8 @@
         sums.population_count,
         sums.people_count,
         cast(null as {{ type_text() }}) as null_reason
-    from (
-        {% for slot in slots -%}
-            select
-                {{ kpi_cell_key(slot) }},
-                sum(numerator) as numerator,
-                sum(denominator) as denominator,
-                coalesce(sum(case when is_population then event_count end), 0) as population_count,
-                sum(people) as people_count
-            from {{ period_events }}
-            {%- if slot != 'total' %}
-            where dimension_{{ slot }}_value is not null
-            {%- endif %}
-            group by 1, 2, 3, 4, 5
-            {%- if not loop.last %}
-
-            union all
-            {% endif -%}
-        {%- endfor %}
-    ) as sums
-    left join (
-        {% for slot in slots -%}
-            select
-                {{ kpi_cell_key(slot) }},
-                median(measure) as median_value,
-                count(measure) as measure_count
-            from {{ period_events }}
-            where measure is not null
-            {%- if slot != 'total' %}
-                and dimension_{{ slot }}_value is not null
-            {%- endif %}
-            group by 1, 2, 3, 4, 5
-            {%- if not loop.last %}
-
-            union all
-            {% endif -%}
-        {%- endfor %}
-    ) as medians
+    from ({{ kpi_cell_sums(period_events) }}) as sums
+    left join ({{ kpi_cell_medians(period_events) }}) as medians
         on sums.kpi_id = medians.kpi_id
         and sums.grain = medians.grain
         and sums.period_start = medians.period_start
@@ -281,18 +245,64 @@
 {%- endmacro %}
 
 
-{% macro kpi_cell_key(slot) %}
-    {#- The five key columns of a cell: the total, or the breakdown of dimension slot 1, 2 or 3. -#}
-    kpi_id,
-    grain,
-    period_start,
-    {% if slot == 'total' -%}
-        'total' as dimension_name,
-        'total' as dimension_value
-    {%- else -%}
-        dimension_{{ slot }}_name as dimension_name,
-        dimension_{{ slot }}_value as dimension_value
-    {%- endif %}
+{% macro kpi_cell_sums(period_events) %}
+    {#- The sums and counts of every cell (aggregate_kpi_cells). -#}
+    {% for slot in ['total', 1, 2, 3] -%}
+        select
+            kpi_id,
+            grain,
+            period_start,
+            {% if slot == 'total' %}
+                'total' as dimension_name,
+                'total' as dimension_value,
+            {% else %}
+                dimension_{{ slot }}_name as dimension_name,
+                dimension_{{ slot }}_value as dimension_value,
+            {% endif %}
+            sum(numerator) as numerator,
+            sum(denominator) as denominator,
+            coalesce(sum(case when is_population then event_count end), 0) as population_count,
+            sum(people) as people_count
+        from {{ period_events }}
+        {%- if slot != 'total' %}
+        where dimension_{{ slot }}_value is not null
+        {%- endif %}
+        group by 1, 2, 3, 4, 5
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro kpi_cell_medians(period_events) %}
+    {#- The median and the count of the measures of every cell that has a measure (aggregate_kpi_cells). -#}
+    {% for slot in ['total', 1, 2, 3] -%}
+        select
+            kpi_id,
+            grain,
+            period_start,
+            {% if slot == 'total' %}
+                'total' as dimension_name,
+                'total' as dimension_value,
+            {% else %}
+                dimension_{{ slot }}_name as dimension_name,
+                dimension_{{ slot }}_value as dimension_value,
+            {% endif %}
+            median(measure) as median_value,
+            count(measure) as measure_count
+        from {{ period_events }}
+        where measure is not null
+        {%- if slot != 'total' %}
+            and dimension_{{ slot }}_value is not null
+        {%- endif %}
+        group by 1, 2, 3, 4, 5
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+    {%- endfor %}
 {%- endmacro %}
 
 
