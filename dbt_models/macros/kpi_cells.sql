@@ -6,6 +6,7 @@
     value, and complete the rows the catalog asks for:
 
         events --explode_to_periods--> period events --aggregate_kpi_cells--> cells
+                                                 events (medians) --^
         period events --kpi_bounds--> first and last event per KPI
         cells + bounds + catalog --finalize_kpi_cells--> published rows
 
@@ -117,10 +118,11 @@
 {% macro explode_to_periods(events) %}
     {#-
         Each event row once per grain of its KPI (catalog grains), in the day, ISO week or month
-        holding its event_on. Rows that add to sums are first summed per KPI, day and dimension
-        values (event_count says how many rows a summed row stands for), so that a mart
-        aggregates thousands of day cells rather than millions of order lines; rows with a
-        median measure stay one per event.
+        holding its event_on. The rows are first summed per KPI, day and dimension values
+        (event_count says how many rows a summed row stands for), so that a mart aggregates
+        thousands of day cells rather than millions of order lines. A median's measures are not
+        carried here: aggregate_kpi_cells takes them from the events themselves (one row per
+        event and grain here cost more memory than DuckDB's limit at scale 100).
     -#}
     select
         events.kpi_id,
@@ -159,7 +161,6 @@
             count(*) as event_count
         from {{ events }}
         where event_on is not null
-            and measure is null
         group by
             kpi_id,
             event_on,
@@ -171,33 +172,15 @@
             dimension_3_name,
             dimension_3_value,
             is_population
-
-        union all
-
-        select
-            kpi_id,
-            event_on,
-            is_bounding,
-            dimension_1_name,
-            dimension_1_value,
-            dimension_2_name,
-            dimension_2_value,
-            dimension_3_name,
-            dimension_3_value,
-            numerator,
-            denominator,
-            measure,
-            is_population,
-            people,
-            cast(1 as bigint) as event_count
-        from {{ events }}
-        where event_on is not null
-            and measure is not null
     ) as events
-    inner join (
-        select kpi_id, {{ unnest_list('grains') }} as grain from {{ ref('stg_catalog__kpis') }}
-    ) as kpi_grains
+    inner join {{ kpi_grains() }} as kpi_grains
         on events.kpi_id = kpi_grains.kpi_id
+{%- endmacro %}
+
+
+{% macro kpi_grains() %}
+    {#- Each KPI with each grain of the catalog, a row each (a subquery). -#}
+    (select kpi_id, {{ unnest_list('grains') }} as grain from {{ ref('stg_catalog__kpis') }})
 {%- endmacro %}
 
 
@@ -215,13 +198,14 @@
 {%- endmacro %}
 
 
-{% macro aggregate_kpi_cells(period_events) %}
+{% macro aggregate_kpi_cells(period_events, events) %}
     {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
-        contributions, the median of the measures and how many rows were counted.
-        The medians are taken apart, over the rows that have a measure, and joined to the sums:
-        a median holds every value of its group in memory and cannot spill to disk, and in one
-        aggregate with the sums of millions of day cells it made the whole aggregate run out of
-        DuckDB's memory limit at scale 100 (fct_production_kpis, 2 GB). -#}
+        contributions from the period events, the median of the events' measures and how many
+        rows were counted.
+        The medians are taken apart, from the events that have a measure, and joined to the
+        sums: a median holds every value of its group in memory and cannot spill to disk, and in
+        one aggregate with the sums of millions of day cells it made the whole aggregate run out
+        of DuckDB's memory limit at scale 100 (fct_production_kpis, 2 GB). -#}
     select
         sums.kpi_id,
         sums.grain,
@@ -236,7 +220,7 @@
         sums.people_count,
         cast(null as {{ type_text() }}) as null_reason
     from ({{ kpi_cell_sums(period_events) }}) as sums
-    left join ({{ kpi_cell_medians(period_events) }}) as medians
+    left join ({{ kpi_cell_medians(events) }}) as medians
         on sums.kpi_id = medians.kpi_id
         and sums.grain = medians.grain
         and sums.period_start = medians.period_start
@@ -276,26 +260,30 @@
 {%- endmacro %}
 
 
-{% macro kpi_cell_medians(period_events) %}
-    {#- The median and the count of the measures of every cell that has a measure (aggregate_kpi_cells). -#}
+{% macro kpi_cell_medians(events) %}
+    {#- The median and the count of the measures of every cell that has one, from the events
+        (one row per event), placed in each grain's period (aggregate_kpi_cells). -#}
     {% for slot in ['total', 1, 2, 3] -%}
         select
-            kpi_id,
-            grain,
-            period_start,
+            events.kpi_id,
+            kpi_grains.grain,
+            {{ period_start('kpi_grains.grain', 'events.event_on') }} as period_start,
             {% if slot == 'total' %}
                 'total' as dimension_name,
                 'total' as dimension_value,
             {% else %}
-                dimension_{{ slot }}_name as dimension_name,
-                dimension_{{ slot }}_value as dimension_value,
+                events.dimension_{{ slot }}_name as dimension_name,
+                events.dimension_{{ slot }}_value as dimension_value,
             {% endif %}
-            median(measure) as median_value,
-            count(measure) as measure_count
-        from {{ period_events }}
-        where measure is not null
+            median(events.measure) as median_value,
+            count(events.measure) as measure_count
+        from {{ events }} as events
+        inner join {{ kpi_grains() }} as kpi_grains
+            on events.kpi_id = kpi_grains.kpi_id
+        where events.measure is not null
+            and events.event_on is not null
         {%- if slot != 'total' %}
-            and dimension_{{ slot }}_value is not null
+            and events.dimension_{{ slot }}_value is not null
         {%- endif %}
         group by 1, 2, 3, 4, 5
         {%- if not loop.last %}

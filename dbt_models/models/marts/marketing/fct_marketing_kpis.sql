@@ -326,7 +326,7 @@ bounds as (
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events') }}
+    {{ aggregate_kpi_cells('period_events', 'events') }}
 
     union all
 

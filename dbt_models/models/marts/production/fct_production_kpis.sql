@@ -229,7 +229,7 @@ bounds as (
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events') }}
+    {{ aggregate_kpi_cells('period_events', 'events') }}
 
 ),
 

@@ -252,7 +252,7 @@ bounds as (
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events') }}
+    {{ aggregate_kpi_cells('period_events', 'events') }}
 
 ),
 
