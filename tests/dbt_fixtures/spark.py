@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lake import export_to_lake
+from dagster_project.lake import export_to_lake, parquet_scan
 from tests.dbt_fixtures.warehouse import run_dbt
 
 
@@ -59,5 +59,5 @@ def run_dbt_spark(
 
 
 def spark_table(spark_dir: Path, name: str, schema: str = "main") -> str:
-    """A DuckDB table expression over the Parquet files of a Spark table."""
-    return f"read_parquet('{spark_dir / 'warehouse' / f'{schema}.db' / name}/*.parquet')"
+    """A DuckDB table expression over the Parquet files of a Spark table (partitioned or not)."""
+    return parquet_scan(spark_dir / "warehouse" / f"{schema}.db" / name)
