@@ -9,6 +9,8 @@ from dagster_project.jobs import (
     daily_schedule,
     full_refresh_job,
     landing_sensor,
+    weekly_check_job,
+    weekly_check_schedule,
 )
 from dagster_project.publish.assets import publish_assets, publish_checks
 from dagster_project.quality.checks import quality_checks
@@ -19,8 +21,8 @@ from dagster_project.warehouse import Warehouse
 defs = dg.Definitions(
     assets=[*ingest_assets, *transform_assets, *publish_assets],
     asset_checks=[*transform_checks, *quality_checks, *publish_checks],
-    jobs=[full_refresh_job, daily_job, backfill_facts_job],
-    schedules=[daily_schedule],
+    jobs=[full_refresh_job, daily_job, weekly_check_job, backfill_facts_job],
+    schedules=[daily_schedule, weekly_check_schedule],
     sensors=[landing_sensor],
     resources={
         "warehouse": Warehouse(),

@@ -31,7 +31,17 @@ full_refresh_job = dg.define_asset_job(
 daily_job = dg.define_asset_job(
     "daily",
     selection=ALL_ASSETS,
-    description="Ingest new files, incremental dbt build, check, publish.",
+    description="Ingest new files, incremental dbt build, check (the facts' dbt tests read their new "
+    "batch only), publish.",
+)
+# The daily run tests the new batch of each fact; once a week every row of the history is tested
+# again, as a full refresh does, without rebuilding it.
+WEEKLY_CHECK_CONFIG = {"ops": {"dbt_fact_models": {"config": {"test_all_rows": True}}}}
+weekly_check_job = dg.define_asset_job(
+    "weekly_check",
+    selection=ALL_ASSETS,
+    description="The daily run, with the facts' dbt tests over every row of the history.",
+    config=WEEKLY_CHECK_CONFIG,
 )
 
 # A backfill: the facts of a range of days (one run), then everything built on them, so the
@@ -56,6 +66,18 @@ def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.
     tags = run_tags()
     up_to_date = why_up_to_date(context.instance, tags)
     return dg.SkipReason(up_to_date) if up_to_date else dg.RunRequest(tags=tags)
+
+
+@dg.schedule(
+    name="weekly_check_on_sunday",
+    job=weekly_check_job,
+    cron_schedule="0 5 * * 0",
+    execution_timezone="Europe/Copenhagen",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def weekly_check_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    # Never skipped: its point is to test the rows that earlier runs tested only once.
+    return dg.RunRequest(tags=run_tags())
 
 
 def landing_fingerprint() -> dict[str, int]:

@@ -39,7 +39,9 @@ def _landing_is_empty() -> bool:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", default="full_refresh", choices=("full_refresh", "daily", "backfill_facts"))
+    parser.add_argument(
+        "--job", default="full_refresh", choices=("full_refresh", "daily", "weekly_check", "backfill_facts")
+    )
     parser.add_argument(
         "--partition-range", metavar="START...END", help="local days to rebuild (backfill_facts only)"
     )
@@ -50,10 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _run_config_and_tags(args: argparse.Namespace) -> tuple[dict, dict]:
-    from dagster_project.jobs import FULL_REFRESH_CONFIG
+    from dagster_project.jobs import FULL_REFRESH_CONFIG, WEEKLY_CHECK_CONFIG
 
     if args.job == "full_refresh":
         return FULL_REFRESH_CONFIG, {}
+    if args.job == "weekly_check":
+        return WEEKLY_CHECK_CONFIG, {}
     if args.job == "backfill_facts":
         start, _, end = args.partition_range.partition("...")
         return {}, {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from dagster_project.catalog import write_catalog_tables
+from dagster_project.quality.summaries import SUMMARIES, SummaryContext, read_catalog
 from tests.quality_fixtures.runs import failed_ids, failing_rows, run
 from tests.quality_fixtures.warehouse import (
+    AS_OF,
     QualityWarehouse,
     consistent_warehouse,
     fixture_catalog,
@@ -315,6 +317,32 @@ def test_oee_performance_above_one_is_only_a_warning(warehouse: QualityWarehouse
     assert outcome.severity == "warning"
     assert failing_rows(outcome, "kpi_id", "period_start", "value") == [
         ("production.oee_performance", "2025-02-01", 1.02)
+    ]
+    # The three performance rows are the only ones of a KPI whose range is a warning: the two
+    # that pass reach Great Expectations as one row, and still count as two rows checked.
+    assert (outcome.failing_count, outcome.checked_count) == (1, 3)
+    assert outcome.observed == "1 of 3 rows fail"
+
+
+def test_the_rows_that_break_no_rule_are_validated_as_one_row_per_kpi_and_grain(
+    warehouse: QualityWarehouse,
+) -> None:
+    rows = _rows(warehouse)
+    _find(rows, "hr.sick_absence_rate", 2).update(value=1.2, numerator=1332.0, denominator=1110.0)
+    warehouse.write_kpi_values(rows)
+    context = SummaryContext(warehouse.con, AS_OF, read_catalog(warehouse.con))
+    frame = SUMMARIES["kpi_values"].compute(context, {})
+    groups = {(row["kpi_id"], row["grain"]) for row in rows}
+    # The broken February row stands alone with its period; every other row is in its group's.
+    breaking = frame[frame["period_start"].notna()]
+    assert [(r.kpi_id, str(r.period_start)[:10], r.value) for r in breaking.itertuples()] == [
+        ("hr.sick_absence_rate", "2025-02-01", 1.2)
+    ]
+    assert len(frame) == len(groups) + 1
+    assert int(frame["represented_rows"].sum()) == len(rows)
+    sick = frame[(frame["kpi_id"] == "hr.sick_absence_rate") & frame["period_start"].isna()]
+    assert sick["represented_rows"].tolist() == [
+        sum(1 for row in rows if row["kpi_id"] == "hr.sick_absence_rate") - 1
     ]
 
 

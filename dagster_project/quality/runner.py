@@ -31,7 +31,13 @@ from dagster_project.quality.report import (
     statuses,
 )
 from dagster_project.quality.spec import SUITES_DIR, ExpectationSpec, SuiteSpec, load_suites
-from dagster_project.quality.summaries import SUMMARIES, SummaryContext, SummaryUnavailable, read_catalog
+from dagster_project.quality.summaries import (
+    REPRESENTED_ROWS,
+    SUMMARIES,
+    SummaryContext,
+    SummaryUnavailable,
+    read_catalog,
+)
 from dagster_project.settings import PROJECT_ROOT
 
 SOURCE_SUITES = ("freshness", "ingest_health")  # suites whose summaries are about source tables
@@ -255,7 +261,7 @@ def _outcome(
     kpi_sources: dict[str, list[str]],
 ) -> ExpectationOutcome:
     result = gx_result.result
-    checked_count = int(result.get("element_count", len(frame)) or 0)
+    checked_count = _rows_checked(spec, frame, int(result.get("element_count", len(frame)) or 0))
     if gx_result.exception:
         return ExpectationOutcome(
             **_spec_fields(spec),
@@ -294,6 +300,22 @@ def _outcome(
         kpi_ids=tuple(sorted(kpis)),
         source_tables=tuple(sorted(sources)),
     )
+
+
+def _rows_checked(spec: ExpectationSpec, frame: pd.DataFrame, element_count: int) -> int:
+    """The rows an expectation checked: Great Expectations' count of frame rows, or, where a frame
+    row stands for several rows of the relation (summaries.REPRESENTED_ROWS), their sum over the
+    rows its row condition selects."""
+    if REPRESENTED_ROWS not in frame.columns:
+        return element_count
+    selected = frame
+    if spec.row_condition:
+        column = frame[spec.row_condition["column"]]
+        if "in" in spec.row_condition:
+            selected = frame[column.isin(spec.row_condition["in"])]
+        else:
+            selected = frame[column == spec.row_condition["equals"]]
+    return int(selected[REPRESENTED_ROWS].sum())
 
 
 def _failing_rows(frame: pd.DataFrame, unexpected_index_list: list) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """Dagster assets of the transform step: the KPI catalog table and every dbt model."""
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +95,15 @@ def dbt_failure_message(run_results: Mapping[str, Any], run_results_path: Path) 
     )
 
 
+# The new batch of each fact for its dbt tests (dbt_models/macros/generic_tests/new_batch_scope.sql).
+TESTED_BATCHES_ENV = "KPI_TESTED_BATCHES"
+
+
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
+    # Test every row of the incremental facts, not only the new batch (the weekly job; a full
+    # refresh always does).
+    test_all_rows: bool = False
 
 
 # The big incremental facts: daily partitions (local days of their event date), so a date range
@@ -182,7 +191,29 @@ def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str] | None:
     }
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str], warehouse: Warehouse):
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    args: list[str],
+    warehouse: Warehouse,
+    environment: Mapping[str, str] | None = None,
+):
+    """`dbt build` with `args`; `environment` is set for this dbt command only."""
     on_spark = settings.engine() == "spark"
     if on_spark:
         # Spark reads the raw layer, the catalog and the checks' verdicts as Parquet.
@@ -190,7 +221,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[st
             written = export_to_lake(con, settings.lake_dir())
         context.log.info(f"Wrote {len(written)} tables to the lake {settings.lake_dir()} for Spark")
     # Not raising inside dagster-dbt, so the failure can name the failing nodes and what to do.
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    with _environment(environment or {}):  # dagster-dbt hands dbt a copy of os.environ
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path)
     if not invocation.is_successful():
@@ -250,11 +282,39 @@ def dbt_fact_models(
     their latest version; an unpartitioned run (the daily and full-refresh jobs) builds them
     incrementally or, with full_refresh, from scratch."""
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else list(PIPELINE_BUILD)
+    environment: dict[str, str] = {}
     window = partition_vars(context)
     if window and not config.full_refresh:
         context.log.info(f"Rebuilding the facts of the local days {window} (end exclusive)")
         args += ["--vars", json.dumps(window)]
-    yield from _build(context, dbt, args, warehouse)
+    elif not (config.full_refresh or config.test_all_rows):
+        with warehouse.connection() as con:
+            batches = fact_watermarks(con)
+        if batches:
+            context.log.info(
+                "Testing the new batch of each fact (rows of files above its last _file_id): "
+                + ", ".join(f"{model} > {file_id}" for model, file_id in batches.items())
+            )
+            environment[TESTED_BATCHES_ENV] = json.dumps(batches)
+    yield from _build(context, dbt, args, warehouse, environment)
+
+
+def fact_watermarks(con) -> dict[str, int]:
+    """For each fact model already built, the highest _file_id it holds: an incremental build adds
+    rows above it (the new batch), which the dbt macro get_where_subquery makes its tests read.
+    A fact not built yet is left out, so its first build tests every row."""
+    built = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()
+    }
+    batches = {}
+    for model in FACT_MODELS:
+        if model in built:
+            (highest,) = con.execute(f'select max(_file_id) from main."{model}"').fetchone()
+            batches[model] = -1 if highest is None else int(highest)
+    return batches
 
 
 transform_assets = [kpi_catalog, dbt_fact_models, dbt_models, dbt_scorecard_models_step]

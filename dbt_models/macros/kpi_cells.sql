@@ -217,7 +217,36 @@
 
 {% macro aggregate_kpi_cells(period_events) %}
     {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
-        contributions, the median of the measures and how many rows were counted. -#}
+        contributions, the median of the measures and how many rows were counted.
+        The medians are taken apart, over the rows that have a measure, and joined to the sums:
+        a median holds every value of its group in memory and cannot spill to disk, and in one
+        aggregate with the sums of millions of day cells it made the whole aggregate run out of
+        DuckDB's memory limit at scale 100 (fct_production_kpis, 2 GB). -#}
+    select
+        sums.kpi_id,
+        sums.grain,
+        sums.period_start,
+        sums.dimension_name,
+        sums.dimension_value,
+        sums.numerator,
+        sums.denominator,
+        medians.median_value,
+        coalesce(medians.measure_count, 0) as measure_count,
+        sums.population_count,
+        sums.people_count,
+        cast(null as {{ type_text() }}) as null_reason
+    from ({{ kpi_cell_sums(period_events) }}) as sums
+    left join ({{ kpi_cell_medians(period_events) }}) as medians
+        on sums.kpi_id = medians.kpi_id
+        and sums.grain = medians.grain
+        and sums.period_start = medians.period_start
+        and sums.dimension_name = medians.dimension_name
+        and sums.dimension_value = medians.dimension_value
+{%- endmacro %}
+
+
+{% macro kpi_cell_sums(period_events) %}
+    {#- The sums and counts of every cell (aggregate_kpi_cells). -#}
     {% for slot in ['total', 1, 2, 3] -%}
         select
             kpi_id,
@@ -232,14 +261,41 @@
             {% endif %}
             sum(numerator) as numerator,
             sum(denominator) as denominator,
-            median(measure) as median_value,
-            count(measure) as measure_count,
             coalesce(sum(case when is_population then event_count end), 0) as population_count,
-            sum(people) as people_count,
-            cast(null as {{ type_text() }}) as null_reason
+            sum(people) as people_count
         from {{ period_events }}
         {%- if slot != 'total' %}
         where dimension_{{ slot }}_value is not null
+        {%- endif %}
+        group by 1, 2, 3, 4, 5
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro kpi_cell_medians(period_events) %}
+    {#- The median and the count of the measures of every cell that has a measure (aggregate_kpi_cells). -#}
+    {% for slot in ['total', 1, 2, 3] -%}
+        select
+            kpi_id,
+            grain,
+            period_start,
+            {% if slot == 'total' %}
+                'total' as dimension_name,
+                'total' as dimension_value,
+            {% else %}
+                dimension_{{ slot }}_name as dimension_name,
+                dimension_{{ slot }}_value as dimension_value,
+            {% endif %}
+            median(measure) as median_value,
+            count(measure) as measure_count
+        from {{ period_events }}
+        where measure is not null
+        {%- if slot != 'total' %}
+            and dimension_{{ slot }}_value is not null
         {%- endif %}
         group by 1, 2, 3, 4, 5
         {%- if not loop.last %}

@@ -1,0 +1,115 @@
+"""A daily run tests the new batch of each incremental fact; the weekly job tests every row.
+
+The golden rows are built, then one stored session is broken by hand (a channel outside the
+contract's list, as if a rule had slipped through years ago). A new file then brings two
+sessions, one of them with a bad channel too. Testing stg_web__sessions:
+
+- with KPI_TESTED_BATCHES (what the daily run sets: the highest _file_id before the build),
+  the tests read the two new rows only: accepted_values finds exactly 1 bad row, the new one,
+  and the old broken row is not read; dbt does not parse the project again for it;
+- without it (the weekly job, a full refresh), the tests read every row: 2 bad rows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.transform.assets import TESTED_BATCHES_ENV, fact_watermarks
+from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
+from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse, run_dbt
+
+ACCEPTED_CHANNEL = "accepted_values_stg_web__sessions_channel"
+
+
+def _session(session_id: str, channel: str) -> dict:
+    return {
+        "session_id": session_id,
+        "visitor_id": "V9",
+        "started_at": "2024-04-09T10:00:00+02:00",
+        "channel": channel,
+        "pageviews": 2,
+        "engaged_seconds": 30,
+    }
+
+
+def _results(work_dir: Path) -> dict[str, dict]:
+    """The tests of the last dbt command by name: status, failing rows, compiled SQL."""
+    results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
+    return {
+        result["unique_id"].split(".")[2]: result
+        for result in results
+        if result["unique_id"].startswith("test.")
+    }
+
+
+def _failures(results: dict[str, dict]) -> dict[str, int]:
+    return {name: result["failures"] for name, result in results.items() if result["status"] == "fail"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    work_dir = tmp_path_factory.mktemp("dbt_new_batch")
+    path = work_dir / "kpi.duckdb"
+    con, raw = new_warehouse(path)
+    write_golden_rows(raw)
+    con.close()
+    first = run_dbt(["run", "--select", "stg_web__sessions"], path, AS_OF, work_dir)
+    assert first.returncode == 0, first.stdout[-5000:]
+
+    con = duckdb.connect(str(path))
+    con.execute("update main.stg_web__sessions set channel = 'carrier_pigeon' where session_id = 'S1'")
+    batches = fact_watermarks(con)
+    RawWriter(con, next_file_id=100).file(
+        "web.sessions", [_session("S900", "organic"), _session("S901", "telepathy")]
+    )
+    con.close()
+    incremental = run_dbt(["run", "--select", "stg_web__sessions"], path, AS_OF, work_dir)
+    assert incremental.returncode == 0, incremental.stdout[-5000:]
+    return {"path": path, "work_dir": work_dir, "batches": batches}
+
+
+def test_the_watermark_is_the_highest_file_id_before_the_build(built):
+    con = duckdb.connect(str(built["path"]), read_only=True)
+    try:
+        (golden_highest,) = con.execute(
+            "select max(_file_id) from main.stg_web__sessions where _file_id < 100"
+        ).fetchone()
+    finally:
+        con.close()
+    # Only the facts already built get a watermark: here the sessions, none of the other four.
+    assert built["batches"] == {"stg_web__sessions": golden_highest}
+
+
+def test_the_daily_run_tests_the_new_batch_only(built):
+    result = run_dbt(
+        ["test", "--select", "stg_web__sessions"],
+        built["path"],
+        AS_OF,
+        built["work_dir"],
+        {TESTED_BATCHES_ENV: json.dumps(built["batches"])},
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    # The new batch changes every day; reading it must not cost a parse of the whole project.
+    assert "Unable to do partial parsing" not in result.stdout, result.stdout[:3000]
+    results = _results(built["work_dir"])
+    # S901 of the new file, not S1 of the old ones.
+    assert _failures(results) == {name: 1 for name in results if name.startswith(ACCEPTED_CHANNEL)}
+    # Every test of the fact reads the new batch alone (the uniqueness test too); a test of another
+    # model that refers to the sessions (leads.session_id) reads them whole.
+    watermark = f"_file_id > {built['batches']['stg_web__sessions']}"
+    scoped = {name: watermark in result["compiled_code"] for name, result in results.items()}
+    assert scoped == {name: "stg_web__sessions" in name.split("__ref_")[0] for name in results}
+    assert sum(scoped.values()) == 4  # unique, not_null, accepted_values, relationships to campaigns
+
+
+def test_the_weekly_job_tests_every_row(built):
+    result = run_dbt(["test", "--select", "stg_web__sessions"], built["path"], AS_OF, built["work_dir"])
+    assert result.returncode == 1, result.stdout[-3000:]
+    results = _results(built["work_dir"])
+    # S1 (broken by hand in the stored history) and S901.
+    assert _failures(results) == {name: 2 for name in results if name.startswith(ACCEPTED_CHANNEL)}
+    assert not any("_file_id >" in result["compiled_code"] for result in results.values())
