@@ -137,8 +137,15 @@ def mirror_spark_tables(con: duckdb.DuckDBPyConnection, spark_dir: Path, schema:
     for table in tables:
         if table in duckdb_tables:
             con.execute(f'drop table {schema}."{table}"')
-        con.execute(
-            f'create or replace view {schema}."{table}" as '
-            f"select * from read_parquet('{folder / table}/*.parquet')"
-        )
+        con.execute(f'create or replace view {schema}."{table}" as select * from {parquet_scan(folder / table)}')
     return tables
+
+
+def parquet_scan(folder: Path) -> str:
+    """DuckDB's table expression over the Parquet files of a Spark table: the files in its folder,
+    or, for a partitioned table (the incremental facts: `<column>=<value>/` folders), the files of
+    every partition, with the partition column read back from the folder names (a date or an
+    integer, as Spark wrote it) as the last column, where Spark puts it too."""
+    if any(path.is_dir() and "=" in path.name for path in folder.iterdir()):
+        return f"read_parquet('{folder}/*/*.parquet', hive_partitioning = true)"
+    return f"read_parquet('{folder}/*.parquet')"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -68,6 +69,32 @@ def test_spark_tables_replace_duckdb_tables_of_the_same_name_as_views(tmp_path: 
     assert kinds == {"kpi_values": "VIEW", "kpi_scorecard": "VIEW"}
     assert con.sql("select value from main.kpi_values").fetchall() == [(7,)]
     assert con.sql("select value from main.kpi_scorecard").fetchall() == [(8,)]
+
+
+def test_a_partitioned_spark_table_is_read_with_its_partition_column_from_the_folder_names(tmp_path: Path):
+    # Spark writes a partitioned table's rows without the partition column, in one folder per
+    # value: `started_on=2024-03-05/`. The view gives the column back, typed, as the last one.
+    spark_tables = tmp_path / "warehouse" / "main.db"
+    writer = duckdb.connect()
+    for folder, session_id in (("started_on=2024-03-05", "S1"), ("started_on=2024-03-07", "S2")):
+        (spark_tables / "stg_web__sessions" / folder).mkdir(parents=True)
+        target = spark_tables / "stg_web__sessions" / folder / "part-00000.c000.snappy.parquet"
+        writer.execute(f"copy (select '{session_id}' as session_id, 3 as pageviews) to '{target}'")
+    for file_id in (5, 101):
+        (spark_tables / "stg_crm__order_lines" / f"_file_id={file_id}").mkdir(parents=True)
+        target = spark_tables / "stg_crm__order_lines" / f"_file_id={file_id}" / "part-00000.parquet"
+        writer.execute(f"copy (select 'O{file_id}' as order_id) to '{target}'")
+    con = duckdb.connect(str(tmp_path / "kpi.duckdb"))
+
+    assert mirror_spark_tables(con, tmp_path) == ["stg_crm__order_lines", "stg_web__sessions"]
+
+    sessions = con.sql("select * from main.stg_web__sessions order by session_id")
+    assert sessions.columns == ["session_id", "pageviews", "started_on"]
+    assert sessions.types[2] == "DATE"
+    assert sessions.fetchall() == [("S1", 3, date(2024, 3, 5)), ("S2", 3, date(2024, 3, 7))]
+    lines = con.sql("select order_id, _file_id from main.stg_crm__order_lines order by _file_id")
+    assert lines.types[1] == "BIGINT"
+    assert lines.fetchall() == [("O5", 5), ("O101", 101)]
 
 
 def _sources_warehouse(

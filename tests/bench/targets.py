@@ -1,10 +1,13 @@
 """`make bench`: the speed and memory targets, measured in one go on one landing folder.
 
     python -m tests.bench.targets                 # scale 10 (BENCH_SCALE=100 for scale 100)
+    BENCH_SPARK=1 python -m tests.bench.targets   # and the full run on Spark (KPI_ENGINE=spark)
 
 1. The yardstick (`../shared/bench/reference.py`) and the pipeline's full run, in turn, on the
    same landing folder, as-of date and machine: wall, CPU seconds, peak memory of the whole
-   process tree, seconds per step (tests/bench/full_run.py).
+   process tree, seconds per step (tests/bench/full_run.py). With BENCH_SPARK=1 the full run
+   once more with KPI_ENGINE=spark (dbt on Spark local[2]) on the same folder, right after the
+   DuckDB one: both side by side, the ratio, and dbt's own timings of each dbt command.
 2. The daily run after one new day of files (the demo generator's day after the as-of date,
    landed under new names), then the daily run with nothing new: both `python -m
    dagster_project.run --job daily` in the full run's folder, measured from outside.
@@ -28,6 +31,7 @@ from pathlib import Path
 from tests.bench.full_run import BENCH_DIR, REFERENCE, measured, run_job, run_pipeline, run_reference
 
 SCALE = float(os.environ.get("BENCH_SCALE", "10"))
+SPARK = os.environ.get("BENCH_SPARK", "") not in ("", "0")
 AS_OF = date(2026, 7, 15)  # scale_landing.py's default end
 SCALE_LANDING = REFERENCE.parent / "scale_landing.py"
 WORK = BENCH_DIR / "targets"
@@ -91,6 +95,27 @@ def _line(name: str, figure: str, target: str) -> None:
     print(f"  {name:<40} {figure:<44} target: {target}", flush=True)
 
 
+def _spark_against_duckdb(duckdb_run: dict, spark_run: dict) -> None:
+    """The two full runs side by side: the whole run, each step, and each dbt command."""
+    print("\nFull run, Spark (local[2]) against DuckDB, same landing folder:")
+    print(f"  {'':<52} {'DuckDB':>9} {'Spark':>9} {'ratio':>7}")
+    for name, unit in (("wall_s", "s"), ("cpu_s", "s"), ("peak_gib", "GiB")):
+        duck, spark = duckdb_run[name], spark_run[name]
+        print(f"  {name.split('_')[0] + ' ' + unit:<52} {duck:>9} {spark:>9} {spark / duck:>6.1f}x")
+    for step in sorted(spark_run["steps"], key=lambda step: -spark_run["steps"][step]["seconds"]):
+        duck = duckdb_run["steps"].get(step, {}).get("seconds", 0.0)
+        spark = spark_run["steps"][step]["seconds"]
+        ratio = f"{spark / duck:>6.1f}x" if duck else ""
+        print(f"  {step:<52} {duck:>9.1f} {spark:>9.1f} {ratio:>7}")
+    print("  dbt's own timings on Spark (command elapsed; models' and tests' execution):")
+    for command, figures in spark_run["dbt"].items():
+        print(
+            f"    {command:<28} {figures['elapsed_s']:>7.1f} s: {figures['models']} models "
+            f"{figures['model_s']:.1f} s, {figures['tests']} tests {figures['test_s']:.1f} s; slowest "
+            + ", ".join(f"{name} {seconds} s" for name, seconds in figures["slowest"][:3])
+        )
+
+
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     source = landing_folder(SCALE)
@@ -109,6 +134,9 @@ def main() -> int:
     reference = results["reference"] = run_reference(landing, str(AS_OF), WORK / "reference")
     work = WORK / "pipeline"
     full = results["full_run"] = run_pipeline(landing, str(AS_OF), work)
+    if SPARK:
+        print(f"1b. Full run on Spark, scale {SCALE:g} ...", flush=True)
+        results["full_run_spark"] = run_pipeline(landing, str(AS_OF), WORK / "pipeline_spark", engine="spark")
     print(f"2. Daily runs, scale {SCALE:g} ...", flush=True)
     new_day = AS_OF + timedelta(days=1)
     results["new_files"] = add_one_day(landing, new_day, SCALE)
@@ -134,8 +162,12 @@ def main() -> int:
     )
     _line("daily run with nothing new", f"{idle['wall_s']} s", "at most 10 s")
     _line("make run, scale-1 demo data", f"{demo['wall_s']} s", "at most 30 s")
+    if SPARK:
+        _spark_against_duckdb(full, results["full_run_spark"])
     failed = [
-        name for name in ("full_run", "daily", "daily_nothing_new", "make_run") if results[name]["exit_code"]
+        name
+        for name in ("full_run", "full_run_spark", "daily", "daily_nothing_new", "make_run")
+        if name in results and results[name]["exit_code"]
     ]
     if project_version() != version:
         results["code_changed_during_bench"] = True

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.lake import export_to_lake
+from dagster_project.lake import export_to_lake, parquet_scan
 from tests.dbt_fixtures.warehouse import run_dbt
 
 
@@ -52,12 +53,20 @@ def write_lake(warehouse: Path, lake: Path) -> list[str]:
 
 
 def run_dbt_spark(
-    args: list[str], warehouse: Path, lake: Path, spark_dir: Path, as_of: str, work_dir: Path
+    args: list[str],
+    warehouse: Path,
+    lake: Path,
+    spark_dir: Path,
+    as_of: str,
+    work_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbt on the spark target; `warehouse` is only the DuckDB path the profile names."""
-    return run_dbt(args, warehouse, as_of, work_dir, extra_env=spark_env(lake, spark_dir))
+    """Run dbt on the spark target; `warehouse` is only the DuckDB path the profile names.
+    `extra_env` adds settings (e.g. KPI_TESTED_BATCHES of a daily run)."""
+    env = {**spark_env(lake, spark_dir), **(extra_env or {})}
+    return run_dbt(args, warehouse, as_of, work_dir, extra_env=env)
 
 
 def spark_table(spark_dir: Path, name: str, schema: str = "main") -> str:
-    """A DuckDB table expression over the Parquet files of a Spark table."""
-    return f"read_parquet('{spark_dir / 'warehouse' / f'{schema}.db' / name}/*.parquet')"
+    """A DuckDB table expression over the Parquet files of a Spark table (partitioned or not)."""
+    return parquet_scan(spark_dir / "warehouse" / f"{schema}.db" / name)

@@ -1,17 +1,39 @@
-{% macro fact_materialization() %}
+{% macro fact_incremental_strategy() %}
     {#-
-        How the fact staging models (order lines, sessions, tickets, absences, production runs)
-        are kept: incremental on DuckDB (delete+insert of the keys of new files). dbt-spark
-        refuses delete+insert, and insert_overwrite replaces partitions, not keys; until the
-        facts are partitioned by their local day on Spark they are rebuilt whole each run there.
+        How an incremental run of a fact staging model (order lines, sessions, tickets, absences,
+        production runs) stores its rows, which are the latest versions of the keys it read: they
+        replace the stored rows of those keys. DuckDB: delete+insert on the unique key. Spark,
+        which refuses delete+insert: insert_overwrite of the partitions those keys touch
+        (fact_partition_by; this project's get_insert_overwrite_sql rewrites each touched
+        partition whole, see replace_keys_by_partition.sql).
     -#}
-    {{ return(adapter.dispatch('fact_materialization', 'kpi_platform')()) }}
+    {{ return(adapter.dispatch('fact_incremental_strategy', 'kpi_platform')()) }}
 {%- endmacro %}
 
-{% macro default__fact_materialization() -%}
-    {{ return('incremental') }}
+{% macro default__fact_incremental_strategy() -%}
+    {{ return('delete+insert') }}
 {%- endmacro %}
 
-{% macro spark__fact_materialization() -%}
-    {{ return('table') }}
+{% macro spark__fact_incremental_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+
+{% macro fact_partition_by(column) %}
+    {#-
+        The partition column of a fact staging model's table: none on DuckDB (one file); on Spark
+        the column the incremental runs overwrite by: a local day (started_on, created_on,
+        absence_date, shift_date) or, for order lines, which have no day of their own, _file_id.
+        It must be a function of the row's own latest version, so that the partition of a key
+        changes only when a newer version of that key arrives.
+    -#}
+    {{ return(adapter.dispatch('fact_partition_by', 'kpi_platform')(column)) }}
+{%- endmacro %}
+
+{% macro default__fact_partition_by(column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__fact_partition_by(column) -%}
+    {{ return([column]) }}
 {%- endmacro %}

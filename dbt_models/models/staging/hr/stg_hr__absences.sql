@@ -1,8 +1,9 @@
 {{
     config(
-        materialized=fact_materialization(),
+        materialized='incremental',
         unique_key='absence_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=fact_incremental_strategy(),
+        partition_by=fact_partition_by('absence_date'),
         on_schema_change='fail',
     )
 }}
