@@ -236,13 +236,7 @@
             kpi_id,
             grain,
             period_start,
-            {% if slot == 'total' %}
-                'total' as dimension_name,
-                'total' as dimension_value,
-            {% else %}
-                dimension_{{ slot }}_name as dimension_name,
-                dimension_{{ slot }}_value as dimension_value,
-            {% endif %}
+            {{ kpi_cell_dimension(slot) }},
             sum(numerator) as numerator,
             sum(denominator) as denominator,
             coalesce(sum(case when is_population then event_count end), 0) as population_count,
@@ -268,13 +262,7 @@
             events.kpi_id,
             kpi_grains.grain,
             {{ period_start('kpi_grains.grain', 'events.event_on') }} as period_start,
-            {% if slot == 'total' %}
-                'total' as dimension_name,
-                'total' as dimension_value,
-            {% else %}
-                events.dimension_{{ slot }}_name as dimension_name,
-                events.dimension_{{ slot }}_value as dimension_value,
-            {% endif %}
+            {{ kpi_cell_dimension(slot, 'events.') }},
             median(events.measure) as median_value,
             count(events.measure) as measure_count
         from {{ events }} as events
@@ -291,6 +279,18 @@
         union all
         {% endif -%}
     {%- endfor %}
+{%- endmacro %}
+
+
+{% macro kpi_cell_dimension(slot, qualifier='') %}
+    {#- A cell's dimension name and value: the total, or dimension slot 1, 2 or 3 of the rows. -#}
+    {%- if slot == 'total' -%}
+        'total' as dimension_name,
+        'total' as dimension_value
+    {%- else -%}
+        {{ qualifier }}dimension_{{ slot }}_name as dimension_name,
+        {{ qualifier }}dimension_{{ slot }}_value as dimension_value
+    {%- endif -%}
 {%- endmacro %}
 
 
