@@ -137,7 +137,9 @@ def mirror_spark_tables(con: duckdb.DuckDBPyConnection, spark_dir: Path, schema:
     for table in tables:
         if table in duckdb_tables:
             con.execute(f'drop table {schema}."{table}"')
-        con.execute(f'create or replace view {schema}."{table}" as select * from {parquet_scan(folder / table)}')
+        con.execute(
+            f'create or replace view {schema}."{table}" as select * from {parquet_scan(folder / table)}'
+        )
     return tables
 
 

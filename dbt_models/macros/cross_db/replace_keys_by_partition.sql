@@ -7,7 +7,7 @@
         column (the fact staging models, fact_incremental_strategy) gets the delete+insert of
         DuckDB instead: its rows replace the stored rows of their keys, by rewriting every
         partition those keys touch (replace_keys_by_partition). Any other model gets dbt-spark's
-        own statement (the same text as in dbt-spark 1.11, strategies.sql).
+        own statement (the statement of dbt-spark 1.11, strategies.sql, laid out for sqlfluff).
     -#}
     {%- set unique_key = config.get('unique_key') -%}
     {%- set partition_by = config.get('partition_by') -%}
@@ -16,12 +16,9 @@
     {%- endif -%}
     {%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}
     {%- set dest_cols_csv = dest_columns | map(attribute='quoted') | join(', ') -%}
-    {% if existing_relation.is_iceberg %}
-      insert overwrite {{ target_relation }}
-    {% else %}
-      insert overwrite table {{ target_relation }}
-      {{ partition_cols(label="partition") }}
-    {% endif %}
+    {%- set is_iceberg = existing_relation.is_iceberg -%}
+    insert overwrite {{ '' if is_iceberg else 'table' }} {{ target_relation }}
+    {{ '' if is_iceberg else partition_cols(label="partition") }}
     select {{ dest_cols_csv }} from {{ source_relation }}
 {% endmacro %}
 
