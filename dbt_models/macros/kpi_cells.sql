@@ -115,7 +115,7 @@
 {%- endmacro %}
 
 
-{% macro explode_to_periods(events) %}
+{% macro explode_to_periods(events, rebuild=none) %}
     {#-
         Each event row once per grain of its KPI (catalog grains), in the day, ISO week or month
         holding its event_on. The rows are first summed per KPI, day and dimension values
@@ -123,6 +123,7 @@
         thousands of day cells rather than millions of order lines. A median's measures are not
         carried here: aggregate_kpi_cells takes them from the events themselves (one row per
         event and grain here cost more memory than DuckDB's limit at scale 100).
+        rebuild: the mart's kpi_rebuild_from; only events from its events_from are placed.
     -#}
     select
         events.kpi_id,
@@ -161,6 +162,9 @@
             count(*) as event_count
         from {{ events }}
         where event_on is not null
+            {%- if rebuild %}
+            and event_on >= (select events_from from {{ rebuild }})
+            {%- endif %}
         group by
             kpi_id,
             event_on,
@@ -184,21 +188,28 @@
 {%- endmacro %}
 
 
-{% macro kpi_bounds(period_events) %}
+{% macro kpi_bounds(events) %}
     {#- First and last event date of each KPI: its rows run from the period of the first to the
-        period of the later of the last and the as-of date. -#}
+        period of the later of the last and the as-of date. `events`: the relations (event rows,
+        before they are placed in periods) whose bounding rows count, a list of CTE names. -#}
     select
         kpi_id,
         min(event_on) as first_event_on,
         max(event_on) as last_event_on
-    from {{ period_events }}
-    where is_bounding
-        and event_on is not null
+    from (
+        {%- for relation in events %}
+        select kpi_id, event_on from {{ relation }} where is_bounding
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    ) as bounding_events
+    where event_on is not null
     group by kpi_id
 {%- endmacro %}
 
 
-{% macro aggregate_kpi_cells(period_events, events) %}
+{% macro aggregate_kpi_cells(period_events, events, rebuild=none) %}
     {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
         contributions from the period events, the median of the events' measures and how many
         rows were counted.
@@ -220,7 +231,7 @@
         sums.people_count,
         cast(null as {{ type_text() }}) as null_reason
     from ({{ kpi_cell_sums(period_events) }}) as sums
-    left join ({{ kpi_cell_medians(events) }}) as medians
+    left join ({{ kpi_cell_medians(events, rebuild) }}) as medians
         on sums.kpi_id = medians.kpi_id
         and sums.grain = medians.grain
         and sums.period_start = medians.period_start
@@ -254,7 +265,7 @@
 {%- endmacro %}
 
 
-{% macro kpi_cell_medians(events) %}
+{% macro kpi_cell_medians(events, rebuild=none) %}
     {#- The median and the count of the measures of every cell that has one, from the events
         (one row per event), placed in each grain's period (aggregate_kpi_cells). -#}
     {% for slot in ['total', 1, 2, 3] -%}
@@ -270,6 +281,9 @@
             on events.kpi_id = kpi_grains.kpi_id
         where events.measure is not null
             and events.event_on is not null
+            {%- if rebuild %}
+            and events.event_on >= (select events_from from {{ rebuild }})
+            {%- endif %}
         {%- if slot != 'total' %}
             and events.dimension_{{ slot }}_value is not null
         {%- endif %}
@@ -294,7 +308,7 @@
 {%- endmacro %}
 
 
-{% macro finalize_kpi_cells(cells, bounds, function_name) %}
+{% macro finalize_kpi_cells(cells, bounds, function_name, rebuild=none) %}
     {#-
         The published rows of the catalog KPIs of `function_name`, by what the catalog says of
         each (stg_catalog__kpis): aggregation sum (counts and sums), ratio (ratios and means) or
@@ -306,7 +320,8 @@
         holding the first event to the one holding the as-of date, or a later loaded event up
         to the day after the as-of date (the contract's allowance); a
         breakdown row exists for each dimension the catalog lists and each value that occurs in
-        the period's population.
+        the period's population. With `rebuild` (kpi_rebuild_from) only the periods that end on
+        or after its rebuilt_from.
     -#}
     with
 
@@ -358,6 +373,9 @@
                 greatest({{ as_of_date() }}, bounds.last_event_on),
                 cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date)
             )
+            {%- if rebuild %}
+            and periods.period_end >= (select rebuilt_from from {{ rebuild }})
+            {%- endif %}
 
     ),
 

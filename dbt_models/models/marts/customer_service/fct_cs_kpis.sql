@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
+-- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
+-- record that. On Spark a table, built whole.
+
 with
 
 tickets as (
@@ -255,32 +267,46 @@ events as (
 
 ),
 
+bounds as (
+
+    {{ kpi_bounds(['events']) }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({'events': 'event_on', 'contacts_per_1000_period_events': 'period_start'}, 'customer_service') }}
+
+),
+
+rebuild as (
+
+    {{ kpi_rebuild_from('input_checksums', 'bounds', 'customer_service') }}
+
+),
+
 period_events as (
 
-    {{ explode_to_periods('events') }}
+    {{ explode_to_periods('events', 'rebuild') }}
 
     union all
 
     select * from contacts_per_1000_period_events
-
-),
-
-bounds as (
-
-    {{ kpi_bounds('period_events') }}
+    where period_start >= (select events_from from rebuild)
 
 ),
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'customer_service') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'customer_service', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
+-- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
+-- record that. On Spark a table, built whole.
+
 with
 
 catalog_kpis as (
@@ -244,29 +256,49 @@ events as (
 
 ),
 
+bounds as (
+
+    {{ kpi_bounds(['events']) }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({
+        'events': 'event_on',
+        'turnover_period_events': 'period_start',
+        'sick_absence_period_events': 'period_start',
+        'employees': 'terminated_on',
+    }, 'hr') }}
+
+),
+
+rebuild as (
+
+    {{ kpi_rebuild_from('input_checksums', 'bounds', 'hr') }}
+
+),
+
 period_events as (
 
-    {{ explode_to_periods('events') }}
+    {{ explode_to_periods('events', 'rebuild') }}
 
     union all
 
     select * from turnover_period_events
+    where period_start >= (select events_from from rebuild)
 
     union all
 
     select * from sick_absence_period_events
-
-),
-
-bounds as (
-
-    {{ kpi_bounds('period_events') }}
+    where period_start >= (select events_from from rebuild)
 
 ),
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
@@ -302,6 +334,7 @@ termination_type_cells as (
         and totals.dimension_name = 'total'
         and leaver_periods.grain = totals.grain
         and leaver_periods.period_start = totals.period_start
+    where leaver_periods.period_start >= (select events_from from rebuild)
     group by 1, 2, 3, 4, 5
 
 ),
@@ -316,7 +349,7 @@ cells as (
 
 finalized as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'hr') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'hr', 'rebuild') }}
 
 ),
 
@@ -428,4 +461,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
+-- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
+-- record that. On Spark a table, built whole.
+
 with
 
 leads as (
@@ -217,12 +229,6 @@ events as (
 
 ),
 
-period_events as (
-
-    {{ explode_to_periods('events') }}
-
-),
-
 -- marketing.ltv_to_cac (month): (revenue of the 12 months ending with P / customers with an
 -- order in those 12 months) / CAC of P. Stored as numerator = that LTV, denominator = CAC.
 order_months as (
@@ -232,6 +238,49 @@ order_months as (
         customer_id,
         revenue_dkk
     from orders
+
+),
+
+ltv_to_cac_bounding_events as (
+
+    select
+        {{ kpi_event('marketing.ltv_to_cac', 'ordered_on', is_population='false') }}
+    from orders
+
+    union all
+
+    select
+        {{ kpi_event('marketing.ltv_to_cac', 'spend_date', is_population='false') }}
+    from ad_spend
+
+),
+
+bounds as (
+
+    {{ kpi_bounds(['events', 'ltv_to_cac_bounding_events']) }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({
+        'events': 'event_on',
+        'ltv_to_cac_bounding_events': 'event_on',
+        'order_months': 'month_start',
+    }, 'marketing') }}
+
+),
+
+rebuild as (
+
+    {{ kpi_rebuild_from('input_checksums', 'bounds', 'marketing') }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
 
 ),
 
@@ -247,6 +296,7 @@ ltv_windows as (
             {{ dbt.dateadd('month', -11, 'periods.period_start') }} as date
         ) and periods.period_start
     where periods.grain = 'month'
+        and periods.period_start >= (select rebuilt_from from rebuild)
     group by periods.period_start
 
 ),
@@ -293,40 +343,13 @@ ltv_to_cac_cells as (
     left join cac_by_month
         on periods.period_start = cac_by_month.period_start
     where periods.grain = 'month'
-
-),
-
-ltv_to_cac_bounding_events as (
-
-    select
-        {{ kpi_event('marketing.ltv_to_cac', 'ordered_on', is_population='false') }}
-    from orders
-
-    union all
-
-    select
-        {{ kpi_event('marketing.ltv_to_cac', 'spend_date', is_population='false') }}
-    from ad_spend
-
-),
-
-bounding_events as (
-
-    select * from period_events
-    union all
-    {{ explode_to_periods('ltv_to_cac_bounding_events') }}
-
-),
-
-bounds as (
-
-    {{ kpi_bounds('bounding_events') }}
+        and periods.period_start >= (select rebuilt_from from rebuild)
 
 ),
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
     union all
 
@@ -336,8 +359,8 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'marketing') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'marketing', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
+-- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
+-- record that. On Spark a table, built whole.
+
 with
 
 production_runs as (
@@ -215,21 +227,34 @@ events as (
 
 ),
 
-period_events as (
+bounds as (
 
-    {{ explode_to_periods('events') }}
+    {{ kpi_bounds(['events']) }}
 
 ),
 
-bounds as (
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
 
-    {{ kpi_bounds('period_events') }}
+    {{ kpi_input_checksums({'events': 'event_on'}, 'production') }}
+
+),
+
+rebuild as (
+
+    {{ kpi_rebuild_from('input_checksums', 'bounds', 'production') }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
 
 ),
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
@@ -289,8 +314,8 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'production') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'production', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}
