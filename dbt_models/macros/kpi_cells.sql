@@ -72,7 +72,9 @@
         is_population: the row belongs to the population that decides which breakdown rows exist
         (the denominator's rows for a ratio, the counted rows otherwise).
         is_bounding: the row's date counts for the KPI's first and last event (the spine).
-        people: what the row adds to the people count of HR privacy suppression.
+        people: what the row adds to the people count of HR privacy suppression (an exact
+        decimal like the numerator: summed as doubles, a count came out a last bit apart between
+        two builds).
     -#}
     cast('{{ kpi_id }}' as {{ type_text() }}) as kpi_id,
     cast({{ event_on }} as date) as event_on,
@@ -82,7 +84,7 @@
     {{ kpi_exact(denominator) }} as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
-    cast({{ people }} as double) as people
+    {{ kpi_exact(people) }} as people
 {%- endmacro %}
 
 
@@ -110,7 +112,7 @@
     {{ kpi_exact(denominator) }} as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
-    cast({{ people }} as double) as people,
+    {{ kpi_exact(people) }} as people,
     cast(1 as bigint) as event_count
 {%- endmacro %}
 
@@ -483,7 +485,7 @@
         case
             when value is null then coalesce(cell_null_reason, empty_reason, 'no data in period')
         end as null_reason,
-        coalesce(cell_people_count, 0) as people_count
+        cast(coalesce(cell_people_count, 0) as double) as people_count
     from valued
 {%- endmacro %}
 
