@@ -1,9 +1,10 @@
 """A daily run rebuilds only the periods its inputs touched, and gives a full refresh's numbers.
 
 The KPI marts are incremental on DuckDB (dbt_models/macros/incremental_marts.sql): a run
-computes again every row from the earliest month whose input checksum changed, or from the
-month of the previous or current as-of date less the function's provisional window. These
-tests build the golden warehouse (as-of 2024-04-10), then:
+computes again the rows of the months whose input checksum changed, of the previous and current
+as-of date, of the months whose provisional flags the move of the as-of date turns, and for
+LTV the 11 months after a changed one. These tests build the golden warehouse (as-of
+2024-04-10), then:
 
 - late files that reach KPIs only through a foreign key or another table: a customer changes
   segment (retention by segment of the periods after her orders), a product changes category
@@ -14,7 +15,7 @@ tests build the golden warehouse (as-of 2024-04-10), then:
 - a run with nothing new;
 
 and compare kpi_values, row for row, with a full refresh of the same raw rows and as-of date.
-Where each mart's rebuild started is worked out from the rules and the fixture's dates.
+Which months each mart rebuilt is worked out from the rules and the fixture's dates.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def _query(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def _rebuilt_from(path: Path) -> dict[str, date]:
-    """Each mart's rebuilt_from of its last run (the rows that run wrote carry the latest)."""
-    return {mart: _query(path, f"select max(rebuilt_from) from main.{mart}")[0][0] for mart in MARTS}
+def _rebuilt_months(path: Path) -> dict[str, list[date]]:
+    """The months each mart's last run rebuilt (the row that ends last is that run's)."""
+    return {
+        mart: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{mart}")[0][0] for mart in MARTS
+    }
 
 
 def _run(args: list[str], path: Path, as_of: str, work_dir: Path) -> str:
@@ -100,12 +103,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
     _run(["run"], path, AS_OF, work_dir)
     nothing_new = _query(path, KPI_VALUES)
-    nothing_new_from = _rebuilt_from(path)
+    nothing_new_from = _rebuilt_months(path)
 
     _late_files(path)
     _run(["run"], path, LATER_AS_OF, work_dir)
     late = _query(path, KPI_VALUES)
-    late_from = _rebuilt_from(path)
+    late_from = _rebuilt_months(path)
 
     _run(["run", "--full-refresh"], path, LATER_AS_OF, work_dir)
     return {
@@ -115,7 +118,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "late": late,
         "late_from": late_from,
         "full_refresh": _query(path, KPI_VALUES),
-        "full_refresh_from": _rebuilt_from(path),
+        "full_refresh_from": _rebuilt_months(path),
     }
 
 
@@ -123,15 +126,20 @@ def test_a_run_with_nothing_new_keeps_every_value(runs):
     assert runs["nothing_new"] == runs["first"]
 
 
-def test_a_run_with_nothing_new_rebuilds_only_the_as_of_month_and_provisional_windows(runs):
-    # As-of 2024-04-10: month 2024-04; marketing and HR have 90-day provisional KPIs (lead to
-    # customer, early attrition): 2024-04-10 - 90 days = 2024-01-11, month 2024-01.
+APRIL = date(2024, 4, 1)
+# As-of 2024-04-10 (and 13): marketing and HR have 90-day provisional KPIs (lead to customer,
+# early attrition): 2024-04-10 - 90 days = 2024-01-11 and 2024-04-13 - 90 days = 2024-01-14,
+# the provisional flags that can turn are January's.
+JANUARY = date(2024, 1, 1)
+
+
+def test_a_run_with_nothing_new_rebuilds_only_the_as_of_month_and_provisional_months(runs):
     assert runs["nothing_new_from"] == {
-        "fct_sales_kpis": date(2024, 4, 1),
-        "fct_marketing_kpis": date(2024, 1, 1),
-        "fct_hr_kpis": date(2024, 1, 1),
-        "fct_production_kpis": date(2024, 4, 1),
-        "fct_cs_kpis": date(2024, 4, 1),
+        "fct_sales_kpis": [APRIL],
+        "fct_marketing_kpis": [JANUARY, APRIL],
+        "fct_hr_kpis": [JANUARY, APRIL],
+        "fct_production_kpis": [APRIL],
+        "fct_cs_kpis": [APRIL],
     }
 
 
@@ -140,18 +148,19 @@ def test_late_files_through_foreign_keys_give_the_numbers_of_a_full_refresh(runs
     assert runs["late"] == runs["full_refresh"]
 
 
-def test_late_files_rebuild_from_the_month_they_change(runs):
-    late_from = runs["late_from"]
+def test_late_files_rebuild_the_months_they_change(runs):
+    late = runs["late_from"]
+    february, march = date(2024, 2, 1), date(2024, 3, 1)
     # P1's new category: its lines are on O1, O2 (March) and O4 (15 February). C1's new segment
     # changes April's retention (her orders are in March; retention is monthly).
-    assert late_from["fct_sales_kpis"] == date(2024, 2, 1)
-    # The lead L9 was created in February and re-attributes C1's March orders (ROAS), but the
-    # provisional window from the earlier as-of date starts before both.
-    assert late_from["fct_marketing_kpis"] == date(2024, 1, 1)
+    assert late["fct_sales_kpis"] == [february, march, APRIL]
+    # M2's only run (R2) was on 31 March.
+    assert late["fct_production_kpis"] == [march, APRIL]
     # T5 was created and resolved on 28 March: the coverage of its week and month.
-    assert late_from["fct_cs_kpis"] == date(2024, 3, 1)
-    # M2's only run (R2) was on 31 March: line L2's and L1's March onwards.
-    assert late_from["fct_production_kpis"] == date(2024, 3, 1)
-    # HR: nothing new, its 90-day window from the earlier as-of date.
-    assert late_from["fct_hr_kpis"] == date(2024, 1, 1)
-    assert all(rebuilt == date(1, 1, 1) for rebuilt in runs["full_refresh_from"].values())
+    assert late["fct_cs_kpis"] == [march, APRIL]
+    # The lead L9 was created in February and re-attributes C1's March orders (ROAS); LTV looks
+    # back 12 months, so the months after them up to the as-of month are rebuilt too.
+    assert late["fct_marketing_kpis"] == [JANUARY, february, march, APRIL]
+    # HR: nothing new; January's provisional flags and the as-of month.
+    assert late["fct_hr_kpis"] == [JANUARY, APRIL]
+    assert all(months == [date(1, 1, 1)] for months in runs["full_refresh_from"].values())

@@ -125,7 +125,7 @@
         thousands of day cells rather than millions of order lines. A median's measures are not
         carried here: aggregate_kpi_cells takes them from the events themselves (one row per
         event and grain here cost more memory than DuckDB's limit at scale 100).
-        rebuild: the mart's kpi_rebuild_from; only events from its events_from are placed.
+        rebuild: the mart's kpi_rebuild_months; only the events its rebuilt periods read.
     -#}
     select
         events.kpi_id,
@@ -165,7 +165,7 @@
         from {{ events }}
         where event_on is not null
             {%- if rebuild %}
-            and event_on >= (select events_from from {{ rebuild }})
+            and {{ kpi_is_rebuilt('event_on', rebuild) }}
             {%- endif %}
         group by
             kpi_id,
@@ -284,7 +284,7 @@
         where events.measure is not null
             and events.event_on is not null
             {%- if rebuild %}
-            and events.event_on >= (select events_from from {{ rebuild }})
+            and {{ kpi_is_rebuilt('events.event_on', rebuild) }}
             {%- endif %}
         {%- if slot != 'total' %}
             and events.dimension_{{ slot }}_value is not null
@@ -322,8 +322,8 @@
         holding the first event to the one holding the as-of date, or a later loaded event up
         to the day after the as-of date (the contract's allowance); a
         breakdown row exists for each dimension the catalog lists and each value that occurs in
-        the period's population. With `rebuild` (kpi_rebuild_from) only the periods that end on
-        or after its rebuilt_from.
+        the period's population. With `rebuild` (kpi_rebuild_months) only the periods that overlap
+        a rebuilt month.
     -#}
     with
 
@@ -376,7 +376,7 @@
                 cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date)
             )
             {%- if rebuild %}
-            and periods.period_end >= (select rebuilt_from from {{ rebuild }})
+            and {{ kpi_period_is_rebuilt('periods.period_start', 'periods.period_end', rebuild) }}
             {%- endif %}
 
     ),

@@ -6,9 +6,9 @@
     )
 }}
 
--- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
--- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
--- record that. On Spark a table, built whole.
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
 
 with
 
@@ -282,7 +282,7 @@ input_checksums as (
 
 rebuild as (
 
-    {{ kpi_rebuild_from('input_checksums', 'bounds', 'customer_service') }}
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'customer_service') }}
 
 ),
 
@@ -293,7 +293,7 @@ period_events as (
     union all
 
     select * from contacts_per_1000_period_events
-    where period_start >= (select events_from from rebuild)
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
 
 ),
 

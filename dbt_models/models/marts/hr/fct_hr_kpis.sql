@@ -6,9 +6,9 @@
     )
 }}
 
--- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
--- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
--- record that. On Spark a table, built whole.
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
 
 with
 
@@ -276,7 +276,7 @@ input_checksums as (
 
 rebuild as (
 
-    {{ kpi_rebuild_from('input_checksums', 'bounds', 'hr') }}
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'hr') }}
 
 ),
 
@@ -287,12 +287,12 @@ period_events as (
     union all
 
     select * from turnover_period_events
-    where period_start >= (select events_from from rebuild)
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
 
     union all
 
     select * from sick_absence_period_events
-    where period_start >= (select events_from from rebuild)
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
 
 ),
 
@@ -334,7 +334,7 @@ termination_type_cells as (
         and totals.dimension_name = 'total'
         and leaver_periods.grain = totals.grain
         and leaver_periods.period_start = totals.period_start
-    where leaver_periods.period_start >= (select events_from from rebuild)
+    where {{ kpi_is_rebuilt('leaver_periods.period_start', 'rebuild', 'month_end') }}
     group by 1, 2, 3, 4, 5
 
 ),

@@ -6,9 +6,9 @@
     )
 }}
 
--- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
--- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
--- record that. On Spark a table, built whole.
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
 
 with
 
@@ -274,7 +274,7 @@ input_checksums as (
 
 rebuild as (
 
-    {{ kpi_rebuild_from('input_checksums', 'bounds', 'marketing') }}
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'marketing', look_ahead_months=11) }}
 
 ),
 
@@ -296,7 +296,7 @@ ltv_windows as (
             {{ dbt.dateadd('month', -11, 'periods.period_start') }} as date
         ) and periods.period_start
     where periods.grain = 'month'
-        and periods.period_start >= (select rebuilt_from from rebuild)
+        and {{ kpi_is_rebuilt('periods.period_start', 'rebuild', 'month_end') }}
     group by periods.period_start
 
 ),
@@ -343,7 +343,7 @@ ltv_to_cac_cells as (
     left join cac_by_month
         on periods.period_start = cac_by_month.period_start
     where periods.grain = 'month'
-        and periods.period_start >= (select rebuilt_from from rebuild)
+        and {{ kpi_is_rebuilt('periods.period_start', 'rebuild', 'month_end') }}
 
 ),
 

@@ -6,9 +6,9 @@
     )
 }}
 
--- Incremental on DuckDB: a run computes again only the periods from the earliest month whose
--- inputs changed (macros/incremental_marts.sql); rebuilt_from, built_as_of and inputs_checksum
--- record that. On Spark a table, built whole.
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
 
 with
 
@@ -242,7 +242,7 @@ input_checksums as (
 
 rebuild as (
 
-    {{ kpi_rebuild_from('input_checksums', 'bounds', 'production') }}
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'production') }}
 
 ),
 
