@@ -7,7 +7,8 @@
 
         events --explode_to_periods--> period events --aggregate_kpi_cells--> cells
                                                  events (medians) --^
-        period events --kpi_bounds--> first and last event per KPI
+        events --kpi_event_months--> per KPI and month: first and last event, checksum
+                 --kpi_bounds--> first and last event per KPI
         cells + bounds + catalog --finalize_kpi_cells--> published rows
 
     Period-level rows that no single event produces (a day's headcount, the customers of the
@@ -190,24 +191,40 @@
 {%- endmacro %}
 
 
-{% macro kpi_bounds(events) %}
-    {#- First and last event date of each KPI: its rows run from the period of the first to the
-        period of the later of the last and the as-of date. `events`: the relations (event rows,
-        before they are placed in periods) whose bounding rows count, a list of CTE names. -#}
+{% macro kpi_event_months(events) %}
+    {#- Per KPI and month of the event rows of `events` (a list of CTE names, rows before they are
+        placed in periods): the first and last date of its bounding rows, and the checksum of all
+        its rows (kpi_input_checksums). One pass over the events serves kpi_bounds and the
+        incremental marts' checksums. -#}
     select
-        kpi_id,
-        min(event_on) as first_event_on,
-        max(event_on) as last_event_on
+        input_events.kpi_id,
+        cast({{ dbt.date_trunc('month', 'input_events.event_on') }} as date) as month_start,
+        min(case when input_events.is_bounding then input_events.event_on end) as first_event_on,
+        max(case when input_events.is_bounding then input_events.event_on end) as last_event_on,
+        {{ kpi_checksum_sum(kpi_row_checksum('input_events')) }} as checksum
     from (
         {%- for relation in events %}
-        select kpi_id, event_on from {{ relation }} where is_bounding
+        select * from {{ relation }}
         {%- if not loop.last %}
         union all
         {%- endif %}
         {%- endfor %}
-    ) as bounding_events
-    where event_on is not null
+    ) as input_events
+    where input_events.event_on is not null
+    group by 1, 2
+{%- endmacro %}
+
+
+{% macro kpi_bounds(event_months) %}
+    {#- First and last event date of each KPI: its rows run from the period of the first to the
+        period of the later of the last and the as-of date. From kpi_event_months. -#}
+    select
+        kpi_id,
+        min(first_event_on) as first_event_on,
+        max(last_event_on) as last_event_on
+    from {{ event_months }}
     group by kpi_id
+    having min(first_event_on) is not null
 {%- endmacro %}
 
 

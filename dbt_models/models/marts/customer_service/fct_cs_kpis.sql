@@ -267,16 +267,25 @@ events as (
 
 ),
 
+event_months as (
+
+    {{ kpi_event_months(['events']) }}
+
+),
+
 bounds as (
 
-    {{ kpi_bounds(['events']) }}
+    {{ kpi_bounds('event_months') }}
 
 ),
 
 -- What this run computes again (macros/incremental_marts.sql).
 input_checksums as (
 
-    {{ kpi_input_checksums({'events': 'event_on', 'contacts_per_1000_period_events': 'period_start'}, 'customer_service') }}
+    {{ kpi_input_checksums({
+        'event_months': 'month_start',
+        'contacts_per_1000_period_events': 'period_start',
+    }, 'customer_service') }}
 
 ),
 

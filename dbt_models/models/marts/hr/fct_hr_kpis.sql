@@ -256,9 +256,15 @@ events as (
 
 ),
 
+event_months as (
+
+    {{ kpi_event_months(['events']) }}
+
+),
+
 bounds as (
 
-    {{ kpi_bounds(['events']) }}
+    {{ kpi_bounds('event_months') }}
 
 ),
 
@@ -266,7 +272,7 @@ bounds as (
 input_checksums as (
 
     {{ kpi_input_checksums({
-        'events': 'event_on',
+        'event_months': 'month_start',
         'turnover_period_events': 'period_start',
         'sick_absence_period_events': 'period_start',
         'employees': 'terminated_on',

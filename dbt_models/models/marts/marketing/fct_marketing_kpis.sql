@@ -255,9 +255,15 @@ ltv_to_cac_bounding_events as (
 
 ),
 
+event_months as (
+
+    {{ kpi_event_months(['events', 'ltv_to_cac_bounding_events']) }}
+
+),
+
 bounds as (
 
-    {{ kpi_bounds(['events', 'ltv_to_cac_bounding_events']) }}
+    {{ kpi_bounds('event_months') }}
 
 ),
 
@@ -265,8 +271,7 @@ bounds as (
 input_checksums as (
 
     {{ kpi_input_checksums({
-        'events': 'event_on',
-        'ltv_to_cac_bounding_events': 'event_on',
+        'event_months': 'month_start',
         'order_months': 'month_start',
     }, 'marketing') }}
 

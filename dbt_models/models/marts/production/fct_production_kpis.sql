@@ -227,16 +227,22 @@ events as (
 
 ),
 
+event_months as (
+
+    {{ kpi_event_months(['events']) }}
+
+),
+
 bounds as (
 
-    {{ kpi_bounds(['events']) }}
+    {{ kpi_bounds('event_months') }}
 
 ),
 
 -- What this run computes again (macros/incremental_marts.sql).
 input_checksums as (
 
-    {{ kpi_input_checksums({'events': 'event_on'}, 'production') }}
+    {{ kpi_input_checksums({'event_months': 'month_start'}, 'production') }}
 
 ),
 

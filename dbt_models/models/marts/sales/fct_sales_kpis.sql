@@ -242,9 +242,15 @@ retention_bounding_events as (
 
 ),
 
+event_months as (
+
+    {{ kpi_event_months(['events', 'retention_bounding_events']) }}
+
+),
+
 bounds as (
 
-    {{ kpi_bounds(['events', 'retention_bounding_events']) }}
+    {{ kpi_bounds('event_months') }}
 
 ),
 
@@ -252,8 +258,7 @@ bounds as (
 input_checksums as (
 
     {{ kpi_input_checksums({
-        'events': 'event_on',
-        'retention_bounding_events': 'event_on',
+        'event_months': 'month_start',
         'retention_period_events': 'period_start',
     }, 'sales') }}
 
