@@ -241,7 +241,7 @@ csat_coverage_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from first_response_events
     union all
@@ -289,7 +289,7 @@ input_checksums as (
 
 ),
 
-rebuild as (
+rebuild as {{ materialized_cte() }} (
 
     {{ kpi_rebuild_months('input_checksums', 'bounds', 'customer_service') }}
 

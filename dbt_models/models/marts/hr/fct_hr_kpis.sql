@@ -238,7 +238,7 @@ early_attrition_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from turnover_events
     union all
@@ -280,7 +280,7 @@ input_checksums as (
 
 ),
 
-rebuild as (
+rebuild as {{ materialized_cte() }} (
 
     {{ kpi_rebuild_months('input_checksums', 'bounds', 'hr') }}
 

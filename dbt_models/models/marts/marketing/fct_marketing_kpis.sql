@@ -211,7 +211,7 @@ engaged_seconds_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from leads_events
     union all
@@ -277,7 +277,7 @@ input_checksums as (
 
 ),
 
-rebuild as (
+rebuild as {{ materialized_cte() }} (
 
     {{ kpi_rebuild_months('input_checksums', 'bounds', 'marketing', look_ahead_months=11) }}
 

@@ -205,7 +205,7 @@ waste_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from output_events
     union all
@@ -246,7 +246,7 @@ input_checksums as (
 
 ),
 
-rebuild as (
+rebuild as {{ materialized_cte() }} (
 
     {{ kpi_rebuild_months('input_checksums', 'bounds', 'production') }}
 

@@ -138,7 +138,7 @@ sales_cycle_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from revenue_events
     union all
@@ -264,7 +264,7 @@ input_checksums as (
 
 ),
 
-rebuild as (
+rebuild as {{ materialized_cte() }} (
 
     {{ kpi_rebuild_months('input_checksums', 'bounds', 'sales') }}
 
