@@ -129,6 +129,11 @@ def main() -> int:
     reference = results["reference"] = run_reference(landing, str(history_as_of), WORK / "reference")
     work = WORK / "pipeline"
     full = results["full_run"] = run_pipeline(landing, str(history_as_of), work)
+    # Each figure as soon as it is measured: a long bench stopped early still tells something.
+    print(
+        f"   yardstick {reference['wall_s']} s; full run {full['wall_s']} s, peak {full['peak_gib']} GiB",
+        flush=True,
+    )
     if SPARK:
         print(f"1b. Full run on Spark, scale {SCALE:g} ...", flush=True)
         results["full_run_spark"] = run_pipeline(
@@ -137,6 +142,7 @@ def main() -> int:
     print(f"2. Daily runs, scale {SCALE:g} ...", flush=True)
     results["new_files"] = land_delivery(held_out, landing)
     daily = results["daily"] = run_job(landing, str(AS_OF), work, "daily")
+    print(f"   daily run {daily['wall_s']} s", flush=True)
     idle = results["daily_nothing_new"] = run_job(landing, str(AS_OF), work, "daily")
     print("3. make run on the scale-1 demo data ...", flush=True)
     demo = results["make_run"] = make_run_on_demo_data()
