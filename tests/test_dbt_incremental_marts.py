@@ -45,7 +45,8 @@ def _query(path: Path, sql: str) -> list[tuple]:
 def _rebuilt_months(path: Path) -> dict[str, list[date]]:
     """The months each mart's last run rebuilt (the row that ends last is that run's)."""
     return {
-        mart: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{mart}")[0][0] for mart in MARTS
+        mart: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{mart}")[0][0]
+        for mart in MARTS
     }
 
 
