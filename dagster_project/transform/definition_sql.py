@@ -24,7 +24,8 @@ SPINE_MODELS = ("int_periods", "int_calendar_days")
 PROJECT_MACRO_PREFIX = "macro.kpi_platform."
 
 _COMMENTS = re.compile(r"\{#.*?#\}|/\*.*?\*/|--[^\n]*", re.DOTALL)
-_CTE_START = re.compile(r"([a-z_][a-z0-9_]*)\s+as\s*\(", re.IGNORECASE)
+# `name as (`, or `name as {{ hint() }} (` (a macro that says how the engine keeps the CTE).
+_CTE_START = re.compile(r"([a-z_][a-z0-9_]*)\s+as\s*(?:\{\{[^}]*\}\}\s*)?\(", re.IGNORECASE)
 _REF = re.compile(r"ref\(\s*['\"]([a-z0-9_]+)['\"]\s*\)")
 
 
@@ -36,8 +37,8 @@ def without_comments(sql: str) -> str:
 def split_ctes(sql: str) -> tuple[dict[str, str], str]:
     """The top-level CTEs of a model (name → body, in order) and the rest (the final select).
 
-    Expects the project's layout, `with` then `name as ( ... ),` at depth 0; a model without
-    CTEs is all rest.
+    Expects the project's layout, `with` then `name as ( ... ),` at depth 0 (or `name as {{ hint() }}
+    ( ... ),`, a clause on how the engine keeps the CTE); a model without CTEs is all rest.
     """
     text = without_comments(sql)
     start = re.search(r"\bwith\b", text, re.IGNORECASE)

@@ -7,7 +7,8 @@
 
         events --explode_to_periods--> period events --aggregate_kpi_cells--> cells
                                                  events (medians) --^
-        period events --kpi_bounds--> first and last event per KPI
+        events --kpi_event_months--> per KPI and month: first and last event, checksum
+                 --kpi_bounds--> first and last event per KPI
         cells + bounds + catalog --finalize_kpi_cells--> published rows
 
     Period-level rows that no single event produces (a day's headcount, the customers of the
@@ -72,7 +73,9 @@
         is_population: the row belongs to the population that decides which breakdown rows exist
         (the denominator's rows for a ratio, the counted rows otherwise).
         is_bounding: the row's date counts for the KPI's first and last event (the spine).
-        people: what the row adds to the people count of HR privacy suppression.
+        people: what the row adds to the people count of HR privacy suppression (an exact
+        decimal like the numerator: summed as doubles, a count came out a last bit apart between
+        two builds).
     -#}
     cast('{{ kpi_id }}' as {{ type_text() }}) as kpi_id,
     cast({{ event_on }} as date) as event_on,
@@ -82,7 +85,7 @@
     {{ kpi_exact(denominator) }} as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
-    cast({{ people }} as double) as people
+    {{ kpi_exact(people) }} as people
 {%- endmacro %}
 
 
@@ -110,12 +113,12 @@
     {{ kpi_exact(denominator) }} as denominator,
     cast({{ measure }} as double) as measure,
     cast({{ is_population }} as boolean) as is_population,
-    cast({{ people }} as double) as people,
+    {{ kpi_exact(people) }} as people,
     cast(1 as bigint) as event_count
 {%- endmacro %}
 
 
-{% macro explode_to_periods(events) %}
+{% macro explode_to_periods(events, rebuild=none) %}
     {#-
         Each event row once per grain of its KPI (catalog grains), in the day, ISO week or month
         holding its event_on. The rows are first summed per KPI, day and dimension values
@@ -123,6 +126,7 @@
         thousands of day cells rather than millions of order lines. A median's measures are not
         carried here: aggregate_kpi_cells takes them from the events themselves (one row per
         event and grain here cost more memory than DuckDB's limit at scale 100).
+        rebuild: the mart's kpi_rebuild_months; only the events its rebuilt periods read.
     -#}
     select
         events.kpi_id,
@@ -161,6 +165,9 @@
             count(*) as event_count
         from {{ events }}
         where event_on is not null
+            {%- if rebuild %}
+            and {{ kpi_is_rebuilt('event_on', rebuild) }}
+            {%- endif %}
         group by
             kpi_id,
             event_on,
@@ -184,21 +191,44 @@
 {%- endmacro %}
 
 
-{% macro kpi_bounds(period_events) %}
-    {#- First and last event date of each KPI: its rows run from the period of the first to the
-        period of the later of the last and the as-of date. -#}
+{% macro kpi_event_months(events) %}
+    {#- Per KPI and month of the event rows of `events` (a list of CTE names, rows before they are
+        placed in periods): the first and last date of its bounding rows, and the checksum of all
+        its rows (kpi_input_checksums). One pass over the events serves kpi_bounds and the
+        incremental marts' checksums. -#}
     select
-        kpi_id,
-        min(event_on) as first_event_on,
-        max(event_on) as last_event_on
-    from {{ period_events }}
-    where is_bounding
-        and event_on is not null
-    group by kpi_id
+        input_events.kpi_id,
+        cast({{ dbt.date_trunc('month', 'input_events.event_on') }} as date) as month_start,
+        min(case when input_events.is_bounding then input_events.event_on end) as first_event_on,
+        max(case when input_events.is_bounding then input_events.event_on end) as last_event_on,
+        {{ kpi_checksum_sum(kpi_row_checksum('input_events')) }} as checksum
+    from (
+        {%- for relation in events %}
+        select * from {{ relation }}
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    ) as input_events
+    where input_events.event_on is not null
+    group by 1, 2
 {%- endmacro %}
 
 
-{% macro aggregate_kpi_cells(period_events, events) %}
+{% macro kpi_bounds(event_months) %}
+    {#- First and last event date of each KPI: its rows run from the period of the first to the
+        period of the later of the last and the as-of date. From kpi_event_months. -#}
+    select
+        kpi_id,
+        min(first_event_on) as first_event_on,
+        max(last_event_on) as last_event_on
+    from {{ event_months }}
+    group by kpi_id
+    having min(first_event_on) is not null
+{%- endmacro %}
+
+
+{% macro aggregate_kpi_cells(period_events, events, rebuild=none) %}
     {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
         contributions from the period events, the median of the events' measures and how many
         rows were counted.
@@ -220,7 +250,7 @@
         sums.people_count,
         cast(null as {{ type_text() }}) as null_reason
     from ({{ kpi_cell_sums(period_events) }}) as sums
-    left join ({{ kpi_cell_medians(events) }}) as medians
+    left join ({{ kpi_cell_medians(events, rebuild) }}) as medians
         on sums.kpi_id = medians.kpi_id
         and sums.grain = medians.grain
         and sums.period_start = medians.period_start
@@ -254,7 +284,7 @@
 {%- endmacro %}
 
 
-{% macro kpi_cell_medians(events) %}
+{% macro kpi_cell_medians(events, rebuild=none) %}
     {#- The median and the count of the measures of every cell that has one, from the events
         (one row per event), placed in each grain's period (aggregate_kpi_cells). -#}
     {% for slot in ['total', 1, 2, 3] -%}
@@ -270,6 +300,9 @@
             on events.kpi_id = kpi_grains.kpi_id
         where events.measure is not null
             and events.event_on is not null
+            {%- if rebuild %}
+            and {{ kpi_is_rebuilt('events.event_on', rebuild) }}
+            {%- endif %}
         {%- if slot != 'total' %}
             and events.dimension_{{ slot }}_value is not null
         {%- endif %}
@@ -294,7 +327,7 @@
 {%- endmacro %}
 
 
-{% macro finalize_kpi_cells(cells, bounds, function_name) %}
+{% macro finalize_kpi_cells(cells, bounds, function_name, rebuild=none) %}
     {#-
         The published rows of the catalog KPIs of `function_name`, by what the catalog says of
         each (stg_catalog__kpis): aggregation sum (counts and sums), ratio (ratios and means) or
@@ -306,7 +339,8 @@
         holding the first event to the one holding the as-of date, or a later loaded event up
         to the day after the as-of date (the contract's allowance); a
         breakdown row exists for each dimension the catalog lists and each value that occurs in
-        the period's population.
+        the period's population. With `rebuild` (kpi_rebuild_months) only the periods that overlap
+        a rebuilt month.
     -#}
     with
 
@@ -358,6 +392,9 @@
                 greatest({{ as_of_date() }}, bounds.last_event_on),
                 cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date)
             )
+            {%- if rebuild %}
+            and {{ kpi_period_is_rebuilt('periods.period_start', 'periods.period_end', rebuild) }}
+            {%- endif %}
 
     ),
 
@@ -465,7 +502,7 @@
         case
             when value is null then coalesce(cell_null_reason, empty_reason, 'no data in period')
         end as null_reason,
-        coalesce(cell_people_count, 0) as people_count
+        cast(coalesce(cell_people_count, 0) as double) as people_count
     from valued
 {%- endmacro %}
 

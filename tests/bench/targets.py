@@ -8,13 +8,16 @@
    process tree, seconds per step (tests/bench/full_run.py). With BENCH_SPARK=1 the full run
    once more with KPI_ENGINE=spark (dbt on Spark local[2]) on the same folder, right after the
    DuckDB one: both side by side, the ratio, and dbt's own timings of each dbt command.
-2. The daily run after one new day of files (the demo generator's day after the as-of date,
-   landed under new names), then the daily run with nothing new: both `python -m
-   dagster_project.run --job daily` in the full run's folder, measured from outside.
+2. The daily run after one new day of files, then the daily run with nothing new: both `python -m
+   dagster_project.run --job daily` in the full run's folder, measured from outside. The new day
+   is the landing folder's last day, held out of the history (tests/bench/last_day.py): the
+   yardstick and the full run read the folder up to the day before (their as-of date), the daily
+   run gets that day's new and updated rows as delivery files (as-of the last day).
 3. `make run` on the scale-1 demo data into empty folders, demo data generation included.
 
 The landing folder is `../shared/bench/scale_landing.py --scale BENCH_SCALE` (generated once
-into data/bench/, or BENCH_LANDING for an existing one; the new day goes into a linked copy).
+into data/bench/, or BENCH_LANDING for an existing one; the history and the day go into a copy,
+hard links where a file is unchanged).
 Prints each figure with its target and writes data/bench/targets.json.
 """
 
@@ -29,6 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tests.bench.full_run import BENCH_DIR, REFERENCE, measured, run_job, run_pipeline, run_reference
+from tests.bench.last_day import delivery_folder, hold_out_last_day, land_delivery
 
 SCALE = float(os.environ.get("BENCH_SCALE", "10"))
 SPARK = os.environ.get("BENCH_SPARK", "") not in ("", "0")
@@ -52,23 +56,6 @@ def landing_folder(scale: float) -> Path:
         )
         done.touch()
     return landing
-
-
-def add_one_day(landing: Path, day: date, scale: float) -> int:
-    """One day of extracts from the demo generator, landed under new names as a delivery would."""
-    from tools.demo_data import generate
-
-    day_dir = WORK / "one_day"
-    shutil.rmtree(day_dir, ignore_errors=True)
-    generate(day_dir, seed=43, start=day, end=day, scale=scale)
-    files = [path for path in sorted(day_dir.rglob("*")) if path.is_file()]
-    for path in files:
-        stem, dot, suffix = path.name.partition(".")
-        target = landing / path.parent.relative_to(day_dir) / f"{stem}__delivery_{day}{dot}{suffix}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    shutil.rmtree(day_dir)
-    return len(files)
 
 
 def make_run_on_demo_data() -> dict:
@@ -119,29 +106,44 @@ def _spark_against_duckdb(duckdb_run: dict, spark_run: dict) -> None:
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     source = landing_folder(SCALE)
-    # A linked copy: the new day must not land in the yardstick's folder.
     landing = WORK / "landing"
     shutil.rmtree(landing, ignore_errors=True)
-    shutil.copytree(source, landing, copy_function=os.link)
+    shutil.rmtree(delivery_folder(landing), ignore_errors=True)
+    held_out = hold_out_last_day(source, landing, AS_OF)
+    history_as_of = AS_OF - timedelta(days=1)
     from dagster_project.up_to_date import project_version
 
     # A daily run with nothing new is skipped only on unchanged code: an edit of the project while
     # the bench runs makes that figure (and the others) measure something else.
     version = project_version()
-    results: dict = {"scale": SCALE, "as_of": str(AS_OF), "project_version": version}
+    results: dict = {
+        "scale": SCALE,
+        "as_of": str(history_as_of),
+        "new_day": str(AS_OF),
+        "new_day_rows": held_out.rows_held,
+        "history_rows": held_out.rows_kept,
+        "project_version": version,
+    }
 
     print(f"1. Yardstick and full run, in turn, scale {SCALE:g} ...", flush=True)
-    reference = results["reference"] = run_reference(landing, str(AS_OF), WORK / "reference")
+    reference = results["reference"] = run_reference(landing, str(history_as_of), WORK / "reference")
     work = WORK / "pipeline"
-    full = results["full_run"] = run_pipeline(landing, str(AS_OF), work)
+    full = results["full_run"] = run_pipeline(landing, str(history_as_of), work)
+    # Each figure as soon as it is measured: a long bench stopped early still tells something.
+    print(
+        f"   yardstick {reference['wall_s']} s; full run {full['wall_s']} s, peak {full['peak_gib']} GiB",
+        flush=True,
+    )
     if SPARK:
         print(f"1b. Full run on Spark, scale {SCALE:g} ...", flush=True)
-        results["full_run_spark"] = run_pipeline(landing, str(AS_OF), WORK / "pipeline_spark", engine="spark")
+        results["full_run_spark"] = run_pipeline(
+            landing, str(history_as_of), WORK / "pipeline_spark", engine="spark"
+        )
     print(f"2. Daily runs, scale {SCALE:g} ...", flush=True)
-    new_day = AS_OF + timedelta(days=1)
-    results["new_files"] = add_one_day(landing, new_day, SCALE)
-    daily = results["daily"] = run_job(landing, str(new_day), work, "daily")
-    idle = results["daily_nothing_new"] = run_job(landing, str(new_day), work, "daily")
+    results["new_files"] = land_delivery(held_out, landing)
+    daily = results["daily"] = run_job(landing, str(AS_OF), work, "daily")
+    print(f"   daily run {daily['wall_s']} s", flush=True)
+    idle = results["daily_nothing_new"] = run_job(landing, str(AS_OF), work, "daily")
     print("3. make run on the scale-1 demo data ...", flush=True)
     demo = results["make_run"] = make_run_on_demo_data()
 
@@ -156,7 +158,7 @@ def main() -> int:
     for step, figures in sorted(full["steps"].items(), key=lambda item: -item[1]["seconds"])[:8]:
         print(f"      {step:<52} {figures['seconds']:>7.1f} s  peak {figures['peak_gib']:>5.2f} GiB")
     _line(
-        f"daily run after {results['new_files']} new files",
+        f"daily run after {results['new_files']} new files ({held_out.rows_held:,} rows)",
         f"{daily['wall_s']} s = {daily['wall_s'] / full['wall_s']:.1%} of the full run",
         "at most 10 % at scale 100",
     )

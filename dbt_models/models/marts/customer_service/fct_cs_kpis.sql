@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
+
 with
 
 tickets as (
@@ -229,7 +241,7 @@ csat_coverage_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from first_response_events
     union all
@@ -255,32 +267,55 @@ events as (
 
 ),
 
-period_events as (
+event_months as (
 
-    {{ explode_to_periods('events') }}
-
-    union all
-
-    select * from contacts_per_1000_period_events
+    {{ kpi_event_months(['events']) }}
 
 ),
 
 bounds as (
 
-    {{ kpi_bounds('period_events') }}
+    {{ kpi_bounds('event_months') }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({
+        'event_months': 'month_start',
+        'contacts_per_1000_period_events': 'period_start',
+    }, 'customer_service') }}
+
+),
+
+rebuild as {{ materialized_cte() }} (
+
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'customer_service') }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
+
+    union all
+
+    select * from contacts_per_1000_period_events
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
 
 ),
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'customer_service') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'customer_service', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

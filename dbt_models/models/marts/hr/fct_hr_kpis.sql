@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
+
 with
 
 catalog_kpis as (
@@ -226,7 +238,7 @@ early_attrition_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from turnover_events
     union all
@@ -244,29 +256,55 @@ events as (
 
 ),
 
-period_events as (
+event_months as (
 
-    {{ explode_to_periods('events') }}
-
-    union all
-
-    select * from turnover_period_events
-
-    union all
-
-    select * from sick_absence_period_events
+    {{ kpi_event_months(['events']) }}
 
 ),
 
 bounds as (
 
-    {{ kpi_bounds('period_events') }}
+    {{ kpi_bounds('event_months') }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({
+        'event_months': 'month_start',
+        'turnover_period_events': 'period_start',
+        'sick_absence_period_events': 'period_start',
+        'employees': 'terminated_on',
+    }, 'hr') }}
+
+),
+
+rebuild as {{ materialized_cte() }} (
+
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'hr') }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
+
+    union all
+
+    select * from turnover_period_events
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
+
+    union all
+
+    select * from sick_absence_period_events
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
 
 ),
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
@@ -302,6 +340,7 @@ termination_type_cells as (
         and totals.dimension_name = 'total'
         and leaver_periods.grain = totals.grain
         and leaver_periods.period_start = totals.period_start
+    where {{ kpi_is_rebuilt('leaver_periods.period_start', 'rebuild', 'month_end') }}
     group by 1, 2, 3, 4, 5
 
 ),
@@ -316,7 +355,7 @@ cells as (
 
 finalized as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'hr') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'hr', 'rebuild') }}
 
 ),
 
@@ -428,4 +467,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

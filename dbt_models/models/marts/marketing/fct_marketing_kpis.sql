@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
+
 with
 
 leads as (
@@ -199,7 +211,7 @@ engaged_seconds_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from leads_events
     union all
@@ -217,12 +229,6 @@ events as (
 
 ),
 
-period_events as (
-
-    {{ explode_to_periods('events') }}
-
-),
-
 -- marketing.ltv_to_cac (month): (revenue of the 12 months ending with P / customers with an
 -- order in those 12 months) / CAC of P. Stored as numerator = that LTV, denominator = CAC.
 order_months as (
@@ -232,6 +238,54 @@ order_months as (
         customer_id,
         revenue_dkk
     from orders
+
+),
+
+ltv_to_cac_bounding_events as (
+
+    select
+        {{ kpi_event('marketing.ltv_to_cac', 'ordered_on', is_population='false') }}
+    from orders
+
+    union all
+
+    select
+        {{ kpi_event('marketing.ltv_to_cac', 'spend_date', is_population='false') }}
+    from ad_spend
+
+),
+
+event_months as (
+
+    {{ kpi_event_months(['events', 'ltv_to_cac_bounding_events']) }}
+
+),
+
+bounds as (
+
+    {{ kpi_bounds('event_months') }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({
+        'event_months': 'month_start',
+        'order_months': 'month_start',
+    }, 'marketing') }}
+
+),
+
+rebuild as {{ materialized_cte() }} (
+
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'marketing', look_ahead_months=11) }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
 
 ),
 
@@ -247,6 +301,7 @@ ltv_windows as (
             {{ dbt.dateadd('month', -11, 'periods.period_start') }} as date
         ) and periods.period_start
     where periods.grain = 'month'
+        and {{ kpi_is_rebuilt('periods.period_start', 'rebuild', 'month_end') }}
     group by periods.period_start
 
 ),
@@ -293,40 +348,13 @@ ltv_to_cac_cells as (
     left join cac_by_month
         on periods.period_start = cac_by_month.period_start
     where periods.grain = 'month'
-
-),
-
-ltv_to_cac_bounding_events as (
-
-    select
-        {{ kpi_event('marketing.ltv_to_cac', 'ordered_on', is_population='false') }}
-    from orders
-
-    union all
-
-    select
-        {{ kpi_event('marketing.ltv_to_cac', 'spend_date', is_population='false') }}
-    from ad_spend
-
-),
-
-bounding_events as (
-
-    select * from period_events
-    union all
-    {{ explode_to_periods('ltv_to_cac_bounding_events') }}
-
-),
-
-bounds as (
-
-    {{ kpi_bounds('bounding_events') }}
+        and {{ kpi_is_rebuilt('periods.period_start', 'rebuild', 'month_end') }}
 
 ),
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
     union all
 
@@ -336,8 +364,8 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'marketing') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'marketing', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
+
 with
 
 production_runs as (
@@ -193,7 +205,7 @@ waste_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from output_events
     union all
@@ -215,21 +227,40 @@ events as (
 
 ),
 
-period_events as (
+event_months as (
 
-    {{ explode_to_periods('events') }}
+    {{ kpi_event_months(['events']) }}
 
 ),
 
 bounds as (
 
-    {{ kpi_bounds('period_events') }}
+    {{ kpi_bounds('event_months') }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({'event_months': 'month_start'}, 'production') }}
+
+),
+
+rebuild as {{ materialized_cte() }} (
+
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'production') }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
 
 ),
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
@@ -289,8 +320,8 @@ cells as (
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'production') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'production', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_marts.sql); rebuilt_months, built_as_of and inputs_checksum record
+-- that. On Spark a table, built whole.
+
 with
 
 order_lines as (
@@ -126,7 +138,7 @@ sales_cycle_events as (
 
 ),
 
-events as (
+events as {{ inlined_cte() }} (
 
     select * from revenue_events
     union all
@@ -230,36 +242,59 @@ retention_bounding_events as (
 
 ),
 
-period_events as (
+event_months as (
 
-    {{ explode_to_periods('events') }}
-
-    union all
-
-    {{ explode_to_periods('retention_bounding_events') }}
-
-    union all
-
-    select * from retention_period_events
+    {{ kpi_event_months(['events', 'retention_bounding_events']) }}
 
 ),
 
 bounds as (
 
-    {{ kpi_bounds('period_events') }}
+    {{ kpi_bounds('event_months') }}
+
+),
+
+-- What this run computes again (macros/incremental_marts.sql).
+input_checksums as (
+
+    {{ kpi_input_checksums({
+        'event_months': 'month_start',
+        'retention_period_events': 'period_start',
+    }, 'sales') }}
+
+),
+
+rebuild as {{ materialized_cte() }} (
+
+    {{ kpi_rebuild_months('input_checksums', 'bounds', 'sales') }}
+
+),
+
+period_events as (
+
+    {{ explode_to_periods('events', 'rebuild') }}
+
+    union all
+
+    {{ explode_to_periods('retention_bounding_events', 'rebuild') }}
+
+    union all
+
+    select * from retention_period_events
+    where {{ kpi_is_rebuilt('period_start', 'rebuild', 'month_end') }}
 
 ),
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events') }}
+    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
 
 ),
 
 final as (
 
-    {{ finalize_kpi_cells('cells', 'bounds', 'sales') }}
+    {{ finalize_kpi_cells('cells', 'bounds', 'sales', 'rebuild') }}
 
 )
 
-select {{ kpi_published_columns() }} from final
+{{ kpi_mart_rows('final', 'rebuild', 'input_checksums') }}
