@@ -241,7 +241,7 @@ csat_coverage_events as (
 
 ),
 
-events as {{ inlined_cte() }} (
+events as (
 
     select * from first_response_events
     union all

@@ -238,7 +238,7 @@ early_attrition_events as (
 
 ),
 
-events as {{ inlined_cte() }} (
+events as (
 
     select * from turnover_events
     union all

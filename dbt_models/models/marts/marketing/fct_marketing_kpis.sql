@@ -211,7 +211,7 @@ engaged_seconds_events as (
 
 ),
 
-events as {{ inlined_cte() }} (
+events as (
 
     select * from leads_events
     union all

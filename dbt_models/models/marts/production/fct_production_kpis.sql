@@ -205,7 +205,7 @@ waste_events as (
 
 ),
 
-events as {{ inlined_cte() }} (
+events as (
 
     select * from output_events
     union all

@@ -138,7 +138,7 @@ sales_cycle_events as (
 
 ),
 
-events as {{ inlined_cte() }} (
+events as (
 
     select * from revenue_events
     union all
