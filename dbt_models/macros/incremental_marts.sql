@@ -75,16 +75,17 @@
         input_rows.month_start,
         {{ kpi_checksum_sum('input_rows.checksum') }} + max(versions.checksum) as checksum
     from (
-        {%- for relation, date_column in inputs.items() %}
+        {% for relation, date_column in inputs.items() -%}
         select
             cast({{ dbt.date_trunc('month', relation ~ '.' ~ date_column) }} as date) as month_start,
             {{ kpi_row_checksum(relation) }} as checksum
         from {{ relation }}
         where {{ relation }}.{{ date_column }} is not null
         {%- if not loop.last %}
+
         union all
-        {%- endif %}
-        {%- endfor %}
+        {% endif -%}
+    {%- endfor %}
     ) as input_rows
     cross join (
         select {{ kpi_checksum_sum(kpi_row_checksum('catalog_kpis')) }} as checksum
@@ -287,23 +288,31 @@
 {% macro kpi_is_rebuilt(date_column, rebuild, last='events_to') %}
     {#- Whether a date falls in the days a rebuild reads: `last` events_to for an event's date,
         month_end for a period's start (a period that starts by the end of a rebuilt month and
-        ends in or after it overlaps it). -#}
+        ends in or after it overlaps it). Without a rebuild (none), every date. -#}
+    {%- if rebuild is none -%}
+    true
+    {%- else -%}
     exists (
         select 1
         from {{ rebuild }} as rebuild_months
         where {{ date_column }} between rebuild_months.events_from and rebuild_months.{{ last }}
     )
+    {%- endif -%}
 {%- endmacro %}
 
 
 {% macro kpi_period_is_rebuilt(period_start, period_end, rebuild) %}
-    {#- Whether a period overlaps a rebuilt month. -#}
+    {#- Whether a period overlaps a rebuilt month; without a rebuild (none), every period. -#}
+    {%- if rebuild is none -%}
+    true
+    {%- else -%}
     exists (
         select 1
         from {{ rebuild }} as rebuild_months
         where {{ period_start }} <= rebuild_months.month_end
             and {{ period_end }} >= rebuild_months.month_start
     )
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -73,9 +73,8 @@
         is_population: the row belongs to the population that decides which breakdown rows exist
         (the denominator's rows for a ratio, the counted rows otherwise).
         is_bounding: the row's date counts for the KPI's first and last event (the spine).
-        people: what the row adds to the people count of HR privacy suppression (an exact
-        decimal like the numerator: summed as doubles, a count came out a last bit apart between
-        two builds).
+        people: what the row adds to the people count of HR privacy suppression (exact, as
+        doubles two builds' counts differed in the last bit).
     -#}
     cast('{{ kpi_id }}' as {{ type_text() }}) as kpi_id,
     cast({{ event_on }} as date) as event_on,
@@ -165,9 +164,7 @@
             count(*) as event_count
         from {{ events }}
         where event_on is not null
-            {%- if rebuild %}
             and {{ kpi_is_rebuilt('event_on', rebuild) }}
-            {%- endif %}
         group by
             kpi_id,
             event_on,
@@ -192,26 +189,27 @@
 
 
 {% macro kpi_event_months(events) %}
-    {#- Per KPI and month of the event rows of `events` (a list of CTE names, rows before they are
-        placed in periods): the first and last date of its bounding rows, and the checksum of all
-        its rows (kpi_input_checksums). One pass over the events serves kpi_bounds and the
-        incremental marts' checksums. -#}
+    {#- Per KPI and month of `events` (CTE names, rows not yet placed in periods): the first and
+        last date of its bounding rows and the checksum of all its rows, in one pass for
+        kpi_bounds and kpi_input_checksums. -#}
+    {%- set month_start = "cast(" ~ dbt.date_trunc('month', 'input_events.event_on') ~ " as date)" %}
     select
         input_events.kpi_id,
-        cast({{ dbt.date_trunc('month', 'input_events.event_on') }} as date) as month_start,
+        {{ month_start }} as month_start,
         min(case when input_events.is_bounding then input_events.event_on end) as first_event_on,
         max(case when input_events.is_bounding then input_events.event_on end) as last_event_on,
         {{ kpi_checksum_sum(kpi_row_checksum('input_events')) }} as checksum
     from (
-        {%- for relation in events %}
+        {% for relation in events -%}
         select * from {{ relation }}
         {%- if not loop.last %}
+
         union all
-        {%- endif %}
-        {%- endfor %}
+        {% endif -%}
+    {%- endfor %}
     ) as input_events
     where input_events.event_on is not null
-    group by 1, 2
+    group by input_events.kpi_id, {{ month_start }}
 {%- endmacro %}
 
 
@@ -300,9 +298,7 @@
             on events.kpi_id = kpi_grains.kpi_id
         where events.measure is not null
             and events.event_on is not null
-            {%- if rebuild %}
             and {{ kpi_is_rebuilt('events.event_on', rebuild) }}
-            {%- endif %}
         {%- if slot != 'total' %}
             and events.dimension_{{ slot }}_value is not null
         {%- endif %}
@@ -392,9 +388,7 @@
                 greatest({{ as_of_date() }}, bounds.last_event_on),
                 cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date)
             )
-            {%- if rebuild %}
             and {{ kpi_period_is_rebuilt('periods.period_start', 'periods.period_end', rebuild) }}
-            {%- endif %}
 
     ),
 
