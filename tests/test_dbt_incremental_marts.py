@@ -165,3 +165,22 @@ def test_late_files_rebuild_the_months_they_change(runs):
     # HR: nothing new; January's provisional flags and the as-of month.
     assert late["fct_hr_kpis"] == [JANUARY, APRIL]
     assert all(months == [date(1, 1, 1)] for months in runs["full_refresh_from"].values())
+
+
+def test_a_mart_stored_before_its_checksums_is_rebuilt_whole_once(tmp_path: Path):
+    # A warehouse built by an older release: the mart lacks the columns that record its builds.
+    path = tmp_path / "kpi.duckdb"
+    con, raw = new_warehouse(path)
+    write_golden_rows(raw)
+    con.close()
+    _run(["run"], path, AS_OF, tmp_path)
+    built = _query(path, KPI_VALUES)
+    con = duckdb.connect(str(path))
+    for column in ("rebuilt_months", "built_as_of", "inputs_checksum"):
+        con.execute(f"alter table main.fct_sales_kpis drop column {column}")
+    con.close()
+
+    _run(["run"], path, AS_OF, tmp_path)
+    # Every stored row was replaced, none kept beside its new version.
+    assert _query(path, KPI_VALUES) == built
+    assert _query(path, "select distinct rebuilt_months from main.fct_sales_kpis") == [([date(1, 1, 1)],)]

@@ -46,7 +46,9 @@
     {#- The incremental strategy of the KPI marts (DuckDB): every stored row of a period that
         overlaps a month the run rebuilt is replaced by the rows computed now (rows of periods
         that no longer exist go too). The rebuilt months travel on the new rows (rebuilt_months):
-        every run rebuilds the month of its as-of date, which always has rows. -#}
+        every run rebuilds the month of its as-of date, which always has rows. A rebuild of every
+        date (a mart stored before its checksums existed) says so with kpi_earliest_date and
+        replaces every stored row. -#}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
@@ -54,8 +56,11 @@
     where exists (
         select 1
         from (select distinct unnest(rebuilt_months) as month_start from {{ source }}) as rebuilt
-        where {{ target }}.period_start <= last_day(rebuilt.month_start)
-            and {{ target }}.period_end >= rebuilt.month_start
+        where rebuilt.month_start = {{ kpi_earliest_date() }}
+            or (
+                {{ target }}.period_start <= last_day(rebuilt.month_start)
+                and {{ target }}.period_end >= rebuilt.month_start
+            )
     );
 
     insert into {{ target }} ({{ columns }})
