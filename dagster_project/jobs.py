@@ -35,11 +35,12 @@ daily_job = dg.define_asset_job(
     description="Ingest new files, incremental dbt build, check (the facts' dbt tests read their new "
     "batch only), publish.",
 )
-# The daily run tests the new batch of each fact; once a week every row of the history is tested
-# again, as a full refresh does, without rebuilding it.
+# The daily run tests the new batch of each fact and the rebuilt periods of each mart; once a week
+# every row of the history is tested again, as a full refresh does, without rebuilding it.
 WEEKLY_CHECK_CONFIG = {
     "ops": {
         "dbt_fact_models": {"config": {"test_all_rows": True}},
+        "dbt_models": {"config": {"test_all_rows": True}},
         "published_kpis": {"config": {"write_whole": True}},
     }
 }
