@@ -20,6 +20,7 @@ FULL_REFRESH_CONFIG = {
         "dbt_models": {"config": {"full_refresh": True}},
         "dbt_fact_models": {"config": {"full_refresh": True}},
         "dbt_scorecard_models": {"config": {"full_refresh": True}},
+        "published_kpis": {"config": {"write_whole": True}},
     }
 }
 full_refresh_job = dg.define_asset_job(
@@ -34,13 +35,20 @@ daily_job = dg.define_asset_job(
     description="Ingest new files, incremental dbt build, check (the facts' dbt tests read their new "
     "batch only), publish.",
 )
-# The daily run tests the new batch of each fact; once a week every row of the history is tested
-# again, as a full refresh does, without rebuilding it.
-WEEKLY_CHECK_CONFIG = {"ops": {"dbt_fact_models": {"config": {"test_all_rows": True}}}}
+# The daily run tests the new batch of each fact and the rebuilt periods of each mart; once a week
+# every row of the history is tested again, as a full refresh does, without rebuilding it.
+WEEKLY_CHECK_CONFIG = {
+    "ops": {
+        "dbt_fact_models": {"config": {"test_all_rows": True}},
+        "dbt_models": {"config": {"test_all_rows": True}},
+        "published_kpis": {"config": {"write_whole": True}},
+    }
+}
 weekly_check_job = dg.define_asset_job(
     "weekly_check",
     selection=ALL_ASSETS,
-    description="The daily run, with the facts' dbt tests over every row of the history.",
+    description="The daily run, with the facts' dbt tests over every row of the history and the "
+    "published file written whole.",
     config=WEEKLY_CHECK_CONFIG,
 )
 

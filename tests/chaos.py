@@ -42,12 +42,15 @@ from dagster_project.settings import PROJECT_ROOT
 from dagster_project.warehouse import lock_path
 
 AS_OF = "2026-11-26"
-# Columns of the published file that depend on when the run happened, not on its input (README).
+# Columns of the published file that depend on when the run happened, not on its input (README),
+# and on how the file was written (patched from the last one, or whole).
 TIME_DEPENDENT = {
     "computed_at",
     "run_id",
     "first_computed_at",
     "written_by_duckdb",
+    "write_mode",
+    "rows_written",
 }
 # The data-quality annotations of the latest ingest batch (its quarantine rate): a kill splits a
 # run's files across two batches, so after a kill they may differ from an uninterrupted run's

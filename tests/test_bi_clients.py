@@ -29,6 +29,7 @@ import pytest
 from dagster_project.catalog import FUNCTIONS, load_catalog
 from dagster_project.publish.publish import PUBLISHED_TABLES, VIEWS, publish
 from tests.bi_clients import environments
+from tests.publish_fixtures import build_scorecard
 from tests.publish_fixtures.synthetic import make_synthetic_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -89,10 +90,18 @@ def _version(text: str) -> tuple[int, ...]:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
+    """A file as a daily run leaves it: the first publish patched (rows of a changed value deleted
+    and written again), so the clients read the blocks a patch writes into a v1.0.0 file."""
     folder = tmp_path_factory.mktemp("bi")
     warehouse = make_synthetic_warehouse(folder / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:
-        return publish(con, folder / "published", run_id="run-0").database_path
+        publish(con, folder / "published", run_id="run-first")
+        con.execute("update main.kpi_values set value = value * 1.1 where period_start = date '2026-05-01'")
+    build_scorecard(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        result = publish(con, folder / "published", run_id="run-0")
+    assert result.summary.why_whole is None and result.summary.rows_written > 0
+    return result.database_path
 
 
 @pytest.fixture(scope="module")

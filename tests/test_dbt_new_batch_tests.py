@@ -8,17 +8,26 @@ sessions, one of them with a bad channel too. Testing stg_web__sessions:
   the tests read the two new rows only: accepted_values finds exactly 1 bad row, the new one,
   and the old broken row is not read; dbt does not parse the project again for it;
 - without it (the weekly job, a full refresh), the tests read every row: 2 bad rows.
+
+The incremental marts likewise: with KPI_TESTED_MARTS a test of a mart reads the periods built at
+the run's as-of date (built_as_of), so a broken row kept from an earlier day is not read again.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.transform.assets import TESTED_BATCHES_ENV, fact_watermarks
+from dagster_project.transform.assets import (
+    TESTED_BATCHES_ENV,
+    TESTED_MARTS_ENV,
+    fact_watermarks,
+    incremental_marts,
+)
 from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
 from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse, run_dbt
 
@@ -113,3 +122,64 @@ def test_the_weekly_job_tests_every_row(built):
     # S1 (broken by hand in the stored history) and S901.
     assert _failures(results) == {name: 2 for name in results if name.startswith(ACCEPTED_CHANNEL)}
     assert not any("_file_id >" in result["compiled_code"] for result in results.values())
+
+
+# The incremental marts: a daily run tests the rows it built (built_as_of), not the kept ones.
+LATER_AS_OF = "2024-04-13"
+ACCEPTED_GRAIN = "accepted_values_fct_cs_kpis_grain"
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """fct_cs_kpis built at the golden as-of date (2024-04-10), then again three days later:
+    with nothing new, that run rebuilds April only (the as-of month; customer service has no
+    provisional KPI). One stored row of March and one of April are then broken by hand (grains
+    outside the accepted ones)."""
+    work_dir = tmp_path_factory.mktemp("dbt_new_batch_marts")
+    path = work_dir / "kpi.duckdb"
+    con, raw = new_warehouse(path)
+    write_golden_rows(raw)
+    con.close()
+    for as_of in (AS_OF, LATER_AS_OF):
+        result = run_dbt(["run", "--select", "+fct_cs_kpis"], path, as_of, work_dir)
+        assert result.returncode == 0, result.stdout[-5000:]
+    con = duckdb.connect(str(path))
+    built = dict(
+        con.execute("select period_start, built_as_of from main.fct_cs_kpis where grain = 'month'").fetchall()
+    )
+    # accepted_values counts the distinct bad values: one per month.
+    for month, grain in (("2024-03-01", "fortnight"), ("2024-04-01", "quarter")):
+        con.execute(
+            "update main.fct_cs_kpis set grain = ? where kpi_id = 'cs.contact_volume' "
+            "and grain = 'month' and dimension_name = 'total' and period_start = ?",
+            [grain, month],
+        )
+    con.close()
+    return {"path": path, "work_dir": work_dir, "built": built}
+
+
+def test_a_mart_keeps_the_as_of_date_each_period_was_built_at(mart):
+    assert mart["built"][date(2024, 3, 1)] == date(2024, 4, 10)
+    assert mart["built"][date(2024, 4, 1)] == date(2024, 4, 13)
+
+
+def test_the_daily_run_tests_the_periods_a_mart_rebuilt_at_its_as_of_date(mart):
+    result = run_dbt(
+        ["test", "--select", "fct_cs_kpis"],
+        mart["path"],
+        LATER_AS_OF,
+        mart["work_dir"],
+        {TESTED_MARTS_ENV: json.dumps(incremental_marts())},
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    results = _results(mart["work_dir"])
+    # April's broken row (built on 2024-04-13), not March's (kept from 2024-04-10).
+    assert _failures(results) == {name: 1 for name in results if name.startswith(ACCEPTED_GRAIN)}
+    assert all("built_as_of = cast('2024-04-13' as date)" in r["compiled_code"] for r in results.values())
+
+
+def test_the_weekly_job_tests_every_row_of_a_mart(mart):
+    result = run_dbt(["test", "--select", "fct_cs_kpis"], mart["path"], LATER_AS_OF, mart["work_dir"])
+    assert result.returncode == 1, result.stdout[-3000:]
+    results = _results(mart["work_dir"])
+    assert _failures(results) == {name: 2 for name in results if name.startswith(ACCEPTED_GRAIN)}

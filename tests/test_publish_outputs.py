@@ -234,7 +234,7 @@ def test_a_moved_value_rewords_its_own_and_the_next_periods_sentence_and_nothing
     with duckdb.connect(str(warehouse)) as con:
         first = publish(con, tmp_path / "out")
         first_sentences = _sentences(first)
-        assert first.summary.sentences_worded == 3
+        assert first.summary.rows_written == 3
         write_kpi_values(con, nps_rows(october=28.0), as_of)
     build_scorecard(warehouse)
     with duckdb.connect(str(warehouse)) as con:

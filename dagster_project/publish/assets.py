@@ -19,6 +19,13 @@ MODEL_KEYS = [
     dg.AssetKey([name])
     for name in ("kpi_scorecard", "kpi_flags", "kpi_catalog_entries", "kpi_definition_history")
 ]
+
+
+class PublishConfig(dg.Config):
+    # A full refresh and the weekly check write the file whole; a daily run patches the last one.
+    write_whole: bool = False
+
+
 # The scorecard shows every KPI, so it must be as fresh as the most demanding one.
 _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
 
@@ -39,7 +46,9 @@ _FRESHNESS_HOURS = tightest_freshness_limit(load_catalog())
         "atomically, DuckDB 1.x readable), parquet/*.parquet and scorecard.html."
     ),
 )
-def published_kpis(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def published_kpis(
+    context: dg.AssetExecutionContext, config: PublishConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
     from dagster_project.publish.publish import publish
 
     with warehouse.connection() as con:
@@ -47,11 +56,13 @@ def published_kpis(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
             con,
             settings.publish_dir(),
             run_id=context.run.run_id,
+            whole=config.write_whole,
         )
     summary = result.summary
+    how = f"written whole ({summary.why_whole})" if summary.why_whole else "the last published file patched"
     context.log.info(
-        f"Published {summary.rows} rows of {summary.kpis} KPIs; "
-        f"{summary.sentences_worded} rows worded in Danish and English"
+        f"Published {summary.rows} rows of {summary.kpis} KPIs, {how}; "
+        f"{summary.rows_written} rows worded in Danish and English and written"
     )
     return dg.MaterializeResult(
         metadata={
@@ -61,7 +72,8 @@ def published_kpis(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
             "kpis": summary.kpis,
             "flagged_rows": summary.flagged_rows,
             **{f"flags_{name}": count for name, count in summary.flag_counts.items()},
-            "sentences_worded": summary.sentences_worded,
+            "rows_written": summary.rows_written,
+            "written_whole_because": summary.why_whole or "patched",
             "as_of": str(result.as_of),
             "computed_at": result.computed_at.isoformat(),
         }

@@ -95,14 +95,16 @@ def dbt_failure_message(run_results: Mapping[str, Any], run_results_path: Path) 
     )
 
 
-# The new batch of each fact for its dbt tests (dbt_models/macros/generic_tests/new_batch_scope.sql).
+# The new batch of each fact, and the incremental marts whose rebuilt rows only are tested, for
+# the dbt tests of a daily run (dbt_models/macros/generic_tests/new_batch_scope.sql).
 TESTED_BATCHES_ENV = "KPI_TESTED_BATCHES"
+TESTED_MARTS_ENV = "KPI_TESTED_MARTS"
 
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
-    # Test every row of the incremental facts, not only the new batch (the weekly job; a full
-    # refresh always does).
+    # Test every row of the incremental facts and marts, not only the new batch and the rebuilt
+    # periods (the weekly job; a full refresh always does).
     test_all_rows: bool = False
 
 
@@ -248,7 +250,22 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: Warehouse
 ):
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
-    yield from _build(context, dbt, args, warehouse)
+    environment: dict[str, str] = {}
+    if not (config.full_refresh or config.test_all_rows):
+        marts = incremental_marts()
+        context.log.info(f"Testing the periods rebuilt at this as-of date in {', '.join(marts)}")
+        environment[TESTED_MARTS_ENV] = json.dumps(marts)
+    yield from _build(context, dbt, args, warehouse, environment)
+
+
+def incremental_marts(manifest: Mapping[str, Any] | None = None) -> list[str]:
+    """The models built with the incremental strategy kpi_periods (macros/incremental_marts.sql)."""
+    manifest = manifest or json.loads(ensure_manifest().read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("incremental_strategy") == "kpi_periods"
+    )
 
 
 @dbt_assets(

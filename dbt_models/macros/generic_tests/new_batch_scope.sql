@@ -10,6 +10,12 @@
         tested when they came in; the weekly job and a full refresh set nothing and test every
         row. An environment variable read only at execution (`execute`), not a dbt var: a var
         that changes every day would make dbt parse the whole project again on every command.
+
+        Likewise KPI_TESTED_MARTS, a JSON list of incremental KPI marts (strategy kpi_periods): a
+        test of one reads the rows built at this run's as-of date (built_as_of), the periods this
+        run and any earlier run of the same as-of date computed again. The kept rows were tested
+        when they were built, and kpi_values, the union of the marts, is tested whole on every run
+        (a kept row beside a rebuilt one of the same key fails its unique test there).
     -#}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
@@ -20,6 +26,10 @@
     {%- set tested_after = batches.get(relation.identifier) -%}
     {%- if tested_after is not none -%}
         {%- do conditions.append('_file_id > ' ~ (tested_after | int)) -%}
+    {%- endif -%}
+    {%- set marts = fromjson(env_var('KPI_TESTED_MARTS', '') or '[]') if execute else [] -%}
+    {%- if relation.identifier in marts -%}
+        {%- do conditions.append('built_as_of = ' ~ as_of_date()) -%}
     {%- endif -%}
     {%- if conditions -%}
         {%- set filtered -%}
