@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
-from tests.dbt_fixtures.warehouse import new_warehouse, run_dbt
+from tests.dbt_fixtures.golden_rows import AS_OF, new_golden_warehouse
+from tests.dbt_fixtures.warehouse import run_dbt
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,7 @@ def golden_warehouse(tmp_path_factory: pytest.TempPathFactory) -> GoldenWarehous
     """
     work_dir = tmp_path_factory.mktemp("dbt_golden")
     path = work_dir / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(path)
     result = run_dbt(["build"], path, AS_OF, work_dir)
     assert result.returncode == 0, result.stdout[-8000:]
     return GoldenWarehouse(path=path, target_dir=work_dir / "target")

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
-from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse, run_dbt
+from tests.dbt_fixtures.golden_rows import AS_OF, new_golden_warehouse
+from tests.dbt_fixtures.warehouse import RawWriter, run_dbt
 
 KPI_VALUES = "select * from main.kpi_values order by all"
 
@@ -42,9 +42,7 @@ def _value(path: Path, kpi_id: str, grain: str, period_start: str) -> float | No
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     work_dir = tmp_path_factory.mktemp("dbt_incremental")
     path = work_dir / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(path)
 
     first = run_dbt(["run"], path, AS_OF, work_dir)
     assert first.returncode == 0, first.stdout[-5000:]

@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
-from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse, run_dbt
+from tests.dbt_fixtures.golden_rows import AS_OF, new_golden_warehouse
+from tests.dbt_fixtures.warehouse import RawWriter, run_dbt
 
 KPI_VALUES = "select * from main.kpi_values order by all"
 MARTS = ("fct_sales_kpis", "fct_marketing_kpis", "fct_hr_kpis", "fct_production_kpis", "fct_cs_kpis")
@@ -96,9 +96,7 @@ def _late_files(path: Path) -> None:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     work_dir = tmp_path_factory.mktemp("dbt_incremental_marts")
     path = work_dir / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(path)
     _run(["run"], path, AS_OF, work_dir)
     first = _query(path, KPI_VALUES)
 
@@ -170,9 +168,7 @@ def test_late_files_rebuild_the_months_they_change(runs):
 def test_a_mart_stored_before_its_checksums_is_rebuilt_whole_once(tmp_path: Path):
     # A warehouse built by an older release: the mart lacks the columns that record its builds.
     path = tmp_path / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(path)
     _run(["run"], path, AS_OF, tmp_path)
     built = _query(path, KPI_VALUES)
     con = duckdb.connect(str(path))

@@ -28,8 +28,8 @@ from dagster_project.transform.assets import (
     fact_watermarks,
     incremental_marts,
 )
-from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
-from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse, run_dbt
+from tests.dbt_fixtures.golden_rows import AS_OF, new_golden_warehouse
+from tests.dbt_fixtures.warehouse import RawWriter, run_dbt
 
 ACCEPTED_CHANNEL = "accepted_values_stg_web__sessions_channel"
 
@@ -63,9 +63,7 @@ def _failures(results: dict[str, dict]) -> dict[str, int]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work_dir = tmp_path_factory.mktemp("dbt_new_batch")
     path = work_dir / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(path)
     first = run_dbt(["run", "--select", "stg_web__sessions"], path, AS_OF, work_dir)
     assert first.returncode == 0, first.stdout[-5000:]
 
@@ -137,9 +135,7 @@ def mart(tmp_path_factory: pytest.TempPathFactory) -> dict:
     outside the accepted ones)."""
     work_dir = tmp_path_factory.mktemp("dbt_new_batch_marts")
     path = work_dir / "kpi.duckdb"
-    con, raw = new_warehouse(path)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(path)
     for as_of in (AS_OF, LATER_AS_OF):
         result = run_dbt(["run", "--select", "+fct_cs_kpis"], path, as_of, work_dir)
         assert result.returncode == 0, result.stdout[-5000:]

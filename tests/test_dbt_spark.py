@@ -28,14 +28,14 @@ import pytest
 
 from dagster_project.catalog import definition_version, load_catalog
 from dagster_project.transform.project import kpi_sql_texts
-from tests.dbt_fixtures.golden_rows import AS_OF, write_golden_rows
+from tests.dbt_fixtures.golden_rows import AS_OF, new_golden_warehouse
 from tests.dbt_fixtures.spark import (
     run_dbt_spark,
     spark_table,
     spark_unavailable_reason,
     write_lake,
 )
-from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse
+from tests.dbt_fixtures.warehouse import RawWriter
 
 pytestmark = pytest.mark.spark
 
@@ -69,9 +69,7 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
     if reason:
         pytest.fail(f"Spark cannot start: {reason}", pytrace=False)
     build = SparkBuild(tmp_path_factory.mktemp("dbt_spark"))
-    con, raw = new_warehouse(build.warehouse)
-    write_golden_rows(raw)
-    con.close()
+    new_golden_warehouse(build.warehouse)
     write_lake(build.warehouse, build.lake)
     # The unit tests' given rows are DuckDB SQL (list literals): they run on DuckDB only.
     result = build.dbt(["build", "--exclude-resource-type", "unit_test"])

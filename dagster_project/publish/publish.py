@@ -15,8 +15,8 @@ only the scorecard rows whose columns changed are worded and written again (the 
 touches); the columns that change on every row with every run (RUN_COLUMNS: the inputs'
 freshness and data quality, computed_at) are set per KPI. The result equals a file written whole
 from the same models, row for row (tests/test_publish_patch.py): the last file is a cache of
-worded rows, never an input to a number. A file written by another export version (EXPORT_VERSION)
-is not patched, nor is one after a full refresh.
+worded rows, never an input to a number. A file worded by another version of the export
+(publish_info.export_version) is written whole, as is every file of a full refresh.
 
 kpis.duckdb is written in storage version v1.0.0, which DuckDB 1.x readers (the BI drivers) open.
 """
@@ -454,7 +454,7 @@ def _write_database(
             written = _patch_scorecard(con)
         else:
             con.execute("create or replace temp view _pub_rows as " + ROWS_QUERY)
-            written = con.execute(f"select count(*) from {SCORECARD_MODEL}").fetchone()[0]
+            written = info["scorecard_rows"][1]
         info = info | {
             "write_mode": ("varchar", "patch" if patch else "whole"),
             "rows_written": ("bigint", written),

@@ -174,9 +174,9 @@ def _label_tables(con: duckdb.DuckDBPyConnection, scorecard: str) -> dict[tuple[
     return tables
 
 
-def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL) -> int:
-    """The view `_pub_worded` (every column of the scorecard, then commentary_da and
-    commentary_en); returns the rows it words.
+def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_MODEL) -> None:
+    """The view `_pub_worded` (every column of `scorecard`, then commentary_da and
+    commentary_en).
 
     Needs `_pub_flags` (word_flags): a row's flags add their remarks to its sentence. The words
     that are not numbers are worded in Python once per distinct value (commentary_labels, kept
@@ -231,7 +231,6 @@ def word_commentary(con: duckdb.DuckDBPyConnection, scorecard: str = SCORECARD_M
             from inputs
             """
     )
-    return con.execute(f"select count(*) from {scorecard}").fetchone()[0]
 
 
 def _scorecard_columns(con: duckdb.DuckDBPyConnection, scorecard: str) -> list[str]:

@@ -7,9 +7,19 @@ worked out by hand in the test, next to its assertions.
 
 from __future__ import annotations
 
-from tests.dbt_fixtures.warehouse import RawWriter
+from pathlib import Path
+
+from tests.dbt_fixtures.warehouse import RawWriter, new_warehouse
 
 AS_OF = "2024-04-10"
+
+
+def new_golden_warehouse(path: Path) -> Path:
+    """A new warehouse at `path` holding the golden raw rows (no dbt model built yet)."""
+    con, raw = new_warehouse(path)
+    write_golden_rows(raw)
+    con.close()
+    return path
 
 
 def write_golden_rows(raw: RawWriter) -> None:
