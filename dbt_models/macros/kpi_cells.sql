@@ -122,12 +122,14 @@
 {% macro kpi_event_days(events) %}
     {#-
         The event rows of `events` (CTE names, rows not yet placed in periods) summed per KPI,
-        day, dimension values and flags, in the one pass a mart makes over its events:
-        event_count says how many rows a day row stands for, checksum is the sum of their hashes
-        (kpi_event_months). Everything after this reads the day rows, never the events again:
-        read more than once, DuckDB keeps the events (about 100 million rows in customer service
-        at scale 100) for the query, which spilled more than 40 GB to disk. A median's measures
-        are not carried: aggregate_kpi_cells reads them from the mart's events that have one.
+        day, dimension values and flags: event_count says how many rows a day row stands for,
+        checksum is the sum of their hashes (kpi_event_months). Everything after this reads the
+        day rows, not the events. The mart declares its day rows inlined_cte(): read for the
+        month checksums and for the periods, they are computed twice rather than kept for the
+        query (kept, the events of customer service, about 100 million rows at scale 100, spilled
+        more than 40 GB to disk; production's day rows, 17 million, ran out of memory). A
+        median's measures are not carried: aggregate_kpi_cells reads them from the mart's events
+        that have one.
     -#}
     select
         input_events.kpi_id,

@@ -62,9 +62,11 @@
         Written between `name as` and the CTE's body: DuckDB reads the CTE again at each
         reference (NOT MATERIALIZED) instead of keeping its rows for the query, as DuckDB 2 does
         by default for a CTE read more than once. For the marts' import CTEs (`select * from` a
-        model, read by several KPIs): a column scan costs little, while the kept rows of
-        customer service's tickets (12 million at scale 100) held the memory the aggregation of
-        its events needed to spill, and the mart ran out of its 2 GB. Spark has no such clause.
+        model, read by several KPIs), production's runs, the day rows (kpi_event_days) and the
+        events with a measure (read again by the medians): a column scan, or a second
+        aggregation, costs less than the kept rows, which at scale 100 spilled tens of GB to
+        disk or held the memory an aggregation needed to spill (customer service's tickets,
+        12 million rows, made it run out of its 2 GB). Spark has no such clause.
     -#}
     {{ return(adapter.dispatch('inlined_cte', 'kpi_platform')()) }}
 {%- endmacro %}
