@@ -265,13 +265,9 @@
         sums.dimension_value,
         sums.numerator,
         sums.denominator,
-        {%- if measure_events %}
-        medians.median_value,
-        coalesce(medians.measure_count, 0) as measure_count,
-        {%- else %}
-        cast(null as double) as median_value,
-        cast(0 as bigint) as measure_count,
-        {%- endif %}
+        {{ 'medians.median_value' if measure_events else 'cast(null as double)' }} as median_value,
+        {{ 'coalesce(medians.measure_count, 0)' if measure_events else 'cast(0 as bigint)' }}
+            as measure_count,
         sums.population_count,
         sums.people_count,
         cast(null as {{ type_text() }}) as null_reason

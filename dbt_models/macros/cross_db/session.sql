@@ -9,9 +9,9 @@
 
 {% macro default__engine_threads(threads) -%}
     {%- if threads is none -%}
-    reset threads
+        reset threads
     {%- else -%}
-    set threads = {{ threads }}
+        set threads = {{ threads }}
     {%- endif -%}
 {%- endmacro %}
 
