@@ -119,18 +119,39 @@
 {%- endmacro %}
 
 
-{% macro kpi_checksum_sum(column) %}
-    {{ return(adapter.dispatch('kpi_checksum_sum', 'kpi_platform')(column)) }}
+{% macro kpi_row_hash_sum(relation) %}
+    {{ return(adapter.dispatch('kpi_row_hash_sum', 'kpi_platform')(relation)) }}
 {%- endmacro %}
 
-{% macro default__kpi_checksum_sum(column) -%}
-    {#- The same for the same rows in any order; the count keeps sets of different sizes apart
-        whose hashes happen to add up alike. -#}
-    sum({{ column }}) + count(*) * cast('1000000000000000000000000' as hugeint)
+{% macro default__kpi_row_hash_sum(relation) -%}
+    {#- Aggregate: the sum of the rows' hashes (kpi_row_checksum). -#}
+    sum({{ kpi_row_checksum(relation) }})
 {%- endmacro %}
 
-{% macro spark__kpi_checksum_sum(column) -%}
+{% macro spark__kpi_row_hash_sum(relation) -%}
     cast(null as bigint)
+{%- endmacro %}
+
+
+{% macro kpi_checksum(hash_sum, row_count) %}
+    {{ return(adapter.dispatch('kpi_checksum', 'kpi_platform')(hash_sum, row_count)) }}
+{%- endmacro %}
+
+{% macro default__kpi_checksum(hash_sum, row_count) -%}
+    {#- The checksum of a set of rows from the sum of their hashes and their count: the same for
+        the same rows in any order; the count keeps sets of different sizes apart whose hashes
+        happen to add up alike. -#}
+    {{ hash_sum }} + {{ row_count }} * cast('1000000000000000000000000' as hugeint)
+{%- endmacro %}
+
+{% macro spark__kpi_checksum(hash_sum, row_count) -%}
+    cast(null as bigint)
+{%- endmacro %}
+
+
+{% macro kpi_checksum_sum(column) -%}
+    {#- Aggregate: the checksum (kpi_checksum) of the rows whose hashes are `column`. -#}
+    {{ kpi_checksum('sum(' ~ column ~ ')', 'count(*)') }}
 {%- endmacro %}
 
 

@@ -5,10 +5,12 @@
     then place the rows in their day, week and month, aggregate them per period and dimension
     value, and complete the rows the catalog asks for:
 
-        events --explode_to_periods--> period events --aggregate_kpi_cells--> cells
-                                                 events (medians) --^
-        events --kpi_event_months--> per KPI and month: first and last event, checksum
-                 --kpi_bounds--> first and last event per KPI
+        events --kpi_event_days--> day rows --explode_to_periods--> period events
+                                   day rows (medians) ----------------------+
+                                                                            v
+                                   period events --aggregate_kpi_cells--> cells
+               day rows --kpi_event_months--> per KPI and month: first and last event, checksum
+                        --kpi_bounds--> first and last event per KPI
         cells + bounds + catalog --finalize_kpi_cells--> published rows
 
     Period-level rows that no single event produces (a day's headcount, the customers of the
@@ -117,88 +119,35 @@
 {%- endmacro %}
 
 
-{% macro explode_to_periods(events, rebuild=none) %}
+{% macro kpi_event_days(events) %}
     {#-
-        Each event row once per grain of its KPI (catalog grains), in the day, ISO week or month
-        holding its event_on. The rows are first summed per KPI, day and dimension values
-        (event_count says how many rows a summed row stands for), so that a mart aggregates
-        thousands of day cells rather than millions of order lines. A median's measures are not
-        carried here: aggregate_kpi_cells takes them from the events themselves (one row per
-        event and grain here cost more memory than DuckDB's limit at scale 100).
-        rebuild: the mart's kpi_rebuild_months; only the events its rebuilt periods read.
+        The event rows of `events` (CTE names, rows not yet placed in periods) summed per KPI,
+        day, dimension values and flags: event_count says how many rows a day row stands for,
+        checksum is the sum of their hashes (kpi_event_months). Everything after this reads the
+        day rows, not the events. The mart declares its day rows inlined_cte(): read for the
+        month checksums and for the periods, they are computed twice rather than kept for the
+        query (kept, the events of customer service, about 100 million rows at scale 100, spilled
+        more than 40 GB to disk; production's day rows, 17 million, ran out of memory). A
+        median's measures are not carried: aggregate_kpi_cells reads them from the mart's events
+        that have one.
     -#}
     select
-        events.kpi_id,
-        kpi_grains.grain,
-        {{ period_start('kpi_grains.grain', 'events.event_on') }} as period_start,
-        events.event_on,
-        events.is_bounding,
-        events.dimension_1_name,
-        events.dimension_1_value,
-        events.dimension_2_name,
-        events.dimension_2_value,
-        events.dimension_3_name,
-        events.dimension_3_value,
-        events.numerator,
-        events.denominator,
-        events.measure,
-        events.is_population,
-        events.people,
-        events.event_count
-    from (
-        select
-            kpi_id,
-            event_on,
-            is_bounding,
-            dimension_1_name,
-            dimension_1_value,
-            dimension_2_name,
-            dimension_2_value,
-            dimension_3_name,
-            dimension_3_value,
-            sum(numerator) as numerator,
-            sum(denominator) as denominator,
-            cast(null as double) as measure,
-            is_population,
-            sum(people) as people,
-            count(*) as event_count
-        from {{ events }}
-        where event_on is not null
-            and {{ kpi_is_rebuilt('event_on', rebuild) }}
-        group by
-            kpi_id,
-            event_on,
-            is_bounding,
-            dimension_1_name,
-            dimension_1_value,
-            dimension_2_name,
-            dimension_2_value,
-            dimension_3_name,
-            dimension_3_value,
-            is_population
-    ) as events
-    inner join {{ kpi_grains() }} as kpi_grains
-        on events.kpi_id = kpi_grains.kpi_id
-{%- endmacro %}
-
-
-{% macro kpi_grains() %}
-    {#- Each KPI with each grain of the catalog, a row each (a subquery). -#}
-    (select kpi_id, {{ unnest_list('grains') }} as grain from {{ ref('stg_catalog__kpis') }})
-{%- endmacro %}
-
-
-{% macro kpi_event_months(events) %}
-    {#- Per KPI and month of `events` (CTE names, rows not yet placed in periods): the first and
-        last date of its bounding rows and the checksum of all its rows, in one pass for
-        kpi_bounds and kpi_input_checksums. -#}
-    {%- set month_start = "cast(" ~ dbt.date_trunc('month', 'input_events.event_on') ~ " as date)" %}
-    select
         input_events.kpi_id,
-        {{ month_start }} as month_start,
-        min(case when input_events.is_bounding then input_events.event_on end) as first_event_on,
-        max(case when input_events.is_bounding then input_events.event_on end) as last_event_on,
-        {{ kpi_checksum_sum(kpi_row_checksum('input_events')) }} as checksum
+        input_events.event_on,
+        input_events.is_bounding,
+        input_events.dimension_1_name,
+        input_events.dimension_1_value,
+        input_events.dimension_2_name,
+        input_events.dimension_2_value,
+        input_events.dimension_3_name,
+        input_events.dimension_3_value,
+        sum(input_events.numerator) as numerator,
+        sum(input_events.denominator) as denominator,
+        cast(null as double) as measure,
+        input_events.is_population,
+        sum(input_events.people) as people,
+        count(*) as event_count,
+        {{ kpi_row_hash_sum('input_events') }} as checksum
     from (
         {% for relation in events -%}
         select * from {{ relation }}
@@ -208,8 +157,81 @@
         {% endif -%}
     {%- endfor %}
     ) as input_events
+    -- A row without a date places nothing in a period and counts in no month's checksum.
     where input_events.event_on is not null
-    group by input_events.kpi_id, {{ month_start }}
+    group by
+        input_events.kpi_id,
+        input_events.event_on,
+        input_events.is_bounding,
+        input_events.dimension_1_name,
+        input_events.dimension_1_value,
+        input_events.dimension_2_name,
+        input_events.dimension_2_value,
+        input_events.dimension_3_name,
+        input_events.dimension_3_value,
+        input_events.is_population
+{%- endmacro %}
+
+
+{% macro explode_to_periods(event_days, rebuild=none) %}
+    {#-
+        Each day row of kpi_event_days once per grain of its KPI (catalog grains), in the day,
+        ISO week or month holding its day: a mart aggregates thousands of day rows rather than
+        millions of order lines.
+        rebuild: the mart's kpi_rebuild_months; only the days its rebuilt periods read.
+    -#}
+    select
+        event_days.kpi_id,
+        kpi_grains.grain,
+        {{ period_start('kpi_grains.grain', 'event_days.event_on') }} as period_start,
+        event_days.event_on,
+        event_days.is_bounding,
+        event_days.dimension_1_name,
+        event_days.dimension_1_value,
+        event_days.dimension_2_name,
+        event_days.dimension_2_value,
+        event_days.dimension_3_name,
+        event_days.dimension_3_value,
+        event_days.numerator,
+        event_days.denominator,
+        event_days.measure,
+        event_days.is_population,
+        event_days.people,
+        event_days.event_count
+    from {{ event_days }} as event_days
+    inner join {{ kpi_grains() }} as kpi_grains
+        on event_days.kpi_id = kpi_grains.kpi_id
+    where {{ kpi_is_rebuilt('event_days.event_on', rebuild) }}
+{%- endmacro %}
+
+
+{% macro kpi_grains() %}
+    {#- Each KPI with each grain of the catalog, a row each (a subquery). -#}
+    (select kpi_id, {{ unnest_list('grains') }} as grain from {{ ref('stg_catalog__kpis') }})
+{%- endmacro %}
+
+
+{% macro kpi_event_months(event_days) %}
+    {#- Per KPI and month of `event_days` (CTE names of kpi_event_days): the first and last date
+        of its bounding rows and the checksum of all its event rows, for kpi_bounds and
+        kpi_input_checksums. -#}
+    {%- set month_start = "cast(" ~ dbt.date_trunc('month', 'days.event_on') ~ " as date)" %}
+    select
+        days.kpi_id,
+        {{ month_start }} as month_start,
+        min(case when days.is_bounding then days.event_on end) as first_event_on,
+        max(case when days.is_bounding then days.event_on end) as last_event_on,
+        {{ kpi_checksum('sum(days.checksum)', 'sum(days.event_count)') }} as checksum
+    from (
+        {% for relation in event_days -%}
+        select * from {{ relation }}
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+    {%- endfor %}
+    ) as days
+    group by days.kpi_id, {{ month_start }}
 {%- endmacro %}
 
 
@@ -226,10 +248,11 @@
 {%- endmacro %}
 
 
-{% macro aggregate_kpi_cells(period_events, events, rebuild=none) %}
+{% macro aggregate_kpi_cells(period_events, measure_events, rebuild=none) %}
     {#- One cell per KPI, grain, period and dimension value (the total included): sums of the
-        contributions from the period events, the median of the events' measures and how many
-        rows were counted.
+        contributions from the period events, the median of the measures of `measure_events`
+        (CTE names: the mart's events that have a measure; [] when it has no median) and how
+        many rows were counted.
         The medians are taken apart, from the events that have a measure, and joined to the
         sums: a median holds every value of its group in memory and cannot spill to disk, and in
         one aggregate with the sums of millions of day cells it made the whole aggregate run out
@@ -242,18 +265,21 @@
         sums.dimension_value,
         sums.numerator,
         sums.denominator,
-        medians.median_value,
-        coalesce(medians.measure_count, 0) as measure_count,
+        {{ 'medians.median_value' if measure_events else 'cast(null as double)' }} as median_value,
+        {{ 'coalesce(medians.measure_count, 0)' if measure_events else 'cast(0 as bigint)' }}
+            as measure_count,
         sums.population_count,
         sums.people_count,
         cast(null as {{ type_text() }}) as null_reason
     from ({{ kpi_cell_sums(period_events) }}) as sums
-    left join ({{ kpi_cell_medians(events, rebuild) }}) as medians
+    {%- if measure_events %}
+    left join ({{ kpi_cell_medians(measure_events, rebuild) }}) as medians
         on sums.kpi_id = medians.kpi_id
         and sums.grain = medians.grain
         and sums.period_start = medians.period_start
         and sums.dimension_name = medians.dimension_name
         and sums.dimension_value = medians.dimension_value
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -282,9 +308,12 @@
 {%- endmacro %}
 
 
-{% macro kpi_cell_medians(events, rebuild=none) %}
+{% macro kpi_cell_medians(measure_events, rebuild=none) %}
     {#- The median and the count of the measures of every cell that has one, from the events
-        (one row per event), placed in each grain's period (aggregate_kpi_cells). -#}
+        (one row per event; CTE names) placed in each grain's period (aggregate_kpi_cells).
+        The mart reads these events twice (here and in kpi_event_days), so it declares them
+        inlined_cte(): kept for the query instead, they held the memory the medians need, and
+        a median holds every value of its cell in memory. -#}
     {% for slot in ['total', 1, 2, 3] -%}
         select
             events.kpi_id,
@@ -293,7 +322,15 @@
             {{ kpi_cell_dimension(slot, 'events.') }},
             median(events.measure) as median_value,
             count(events.measure) as measure_count
-        from {{ events }} as events
+        from (
+            {% for relation in measure_events -%}
+            select * from {{ relation }}
+            {%- if not loop.last %}
+
+            union all
+            {% endif -%}
+        {%- endfor %}
+        ) as events
         inner join {{ kpi_grains() }} as kpi_grains
             on events.kpi_id = kpi_grains.kpi_id
         where events.measure is not null

@@ -45,8 +45,6 @@
         (MATERIALIZED). For a mart's rebuilt months, which every placed event, median and period
         is checked against: inlined, each check computed the months' checksums again
         (fct_cs_kpis rebuilding one month at scale 10: 12 s -> 9 s). Spark has no such clause.
-        (The events themselves stay as DuckDB keeps them: computed at each reference they made
-        the marts faster at scale 10 but spilled more than 30 GB at scale 100.)
     -#}
     {{ return(adapter.dispatch('materialized_cte', 'kpi_platform')()) }}
 {%- endmacro %}
@@ -56,4 +54,26 @@
 {%- endmacro %}
 
 {% macro spark__materialized_cte() -%}
+{%- endmacro %}
+
+
+{% macro inlined_cte() %}
+    {#-
+        Written between `name as` and the CTE's body: DuckDB reads the CTE again at each
+        reference (NOT MATERIALIZED) instead of keeping its rows for the query, as DuckDB 2 does
+        by default for a CTE read more than once. For the marts' import CTEs (`select * from` a
+        model, read by several KPIs), production's runs, the day rows (kpi_event_days) and the
+        events with a measure (read again by the medians): a column scan, or a second
+        aggregation, costs less than the kept rows, which at scale 100 spilled tens of GB to
+        disk or held the memory an aggregation needed to spill (customer service's tickets,
+        12 million rows, made it run out of its 2 GB). Spark has no such clause.
+    -#}
+    {{ return(adapter.dispatch('inlined_cte', 'kpi_platform')()) }}
+{%- endmacro %}
+
+{% macro default__inlined_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inlined_cte() -%}
 {%- endmacro %}

@@ -12,43 +12,43 @@
 
 with
 
-catalog_kpis as (
+catalog_kpis as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_catalog__kpis') }}
 
 ),
 
-employees as (
+employees as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_hr__employees') }}
 
 ),
 
-absences as (
+absences as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_hr__absences') }}
 
 ),
 
-requisitions as (
+requisitions as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_hr__requisitions') }}
 
 ),
 
-survey_responses as (
+survey_responses as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_hr__survey_responses') }}
 
 ),
 
-headcount_by_day as (
+headcount_by_day as {{ inlined_cte() }} (
 
     select * from {{ ref('int_hr_headcount_by_day') }}
 
 ),
 
-calendar as (
+calendar as {{ inlined_cte() }} (
 
     select * from {{ ref('int_calendar_days') }}
 
@@ -190,7 +190,7 @@ enps_events as (
 ),
 
 -- hr.time_to_hire_days: median days from opened_on to filled_on, positions filled in P.
-time_to_hire_events as (
+time_to_hire_events as {{ inlined_cte() }} (
 
     select
         {{ kpi_event(
@@ -256,9 +256,16 @@ events as (
 
 ),
 
+-- The events summed per day, in one pass: everything below reads these rows.
+event_days as {{ inlined_cte() }} (
+
+    {{ kpi_event_days(['events']) }}
+
+),
+
 event_months as (
 
-    {{ kpi_event_months(['events']) }}
+    {{ kpi_event_months(['event_days']) }}
 
 ),
 
@@ -288,7 +295,7 @@ rebuild as {{ materialized_cte() }} (
 
 period_events as (
 
-    {{ explode_to_periods('events', 'rebuild') }}
+    {{ explode_to_periods('event_days', 'rebuild') }}
 
     union all
 
@@ -304,7 +311,7 @@ period_events as (
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
+    {{ aggregate_kpi_cells('period_events', ['time_to_hire_events'], 'rebuild') }}
 
 ),
 

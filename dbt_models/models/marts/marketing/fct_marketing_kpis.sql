@@ -12,55 +12,55 @@
 
 with
 
-leads as (
+leads as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_marketing__leads') }}
 
 ),
 
-sessions as (
+sessions as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_web__sessions') }}
 
 ),
 
-ad_spend as (
+ad_spend as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_marketing__ad_spend') }}
 
 ),
 
-campaigns as (
+campaigns as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_marketing__campaigns') }}
 
 ),
 
-social_posts as (
+social_posts as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_marketing__social_posts') }}
 
 ),
 
-orders as (
+orders as {{ inlined_cte() }} (
 
     select * from {{ ref('int_orders_with_revenue') }}
 
 ),
 
-first_orders as (
+first_orders as {{ inlined_cte() }} (
 
     select * from {{ ref('int_customer_first_orders') }}
 
 ),
 
-attribution as (
+attribution as {{ inlined_cte() }} (
 
     select * from {{ ref('int_customer_campaign_attribution') }}
 
 ),
 
-periods as (
+periods as {{ inlined_cte() }} (
 
     select * from {{ ref('int_periods') }}
 
@@ -255,9 +255,22 @@ ltv_to_cac_bounding_events as (
 
 ),
 
+-- The events summed per day, in one pass: everything below reads these rows.
+event_days as {{ inlined_cte() }} (
+
+    {{ kpi_event_days(['events']) }}
+
+),
+
+ltv_to_cac_bounding_days as (
+
+    {{ kpi_event_days(['ltv_to_cac_bounding_events']) }}
+
+),
+
 event_months as (
 
-    {{ kpi_event_months(['events', 'ltv_to_cac_bounding_events']) }}
+    {{ kpi_event_months(['event_days', 'ltv_to_cac_bounding_days']) }}
 
 ),
 
@@ -285,7 +298,7 @@ rebuild as {{ materialized_cte() }} (
 
 period_events as (
 
-    {{ explode_to_periods('events', 'rebuild') }}
+    {{ explode_to_periods('event_days', 'rebuild') }}
 
 ),
 
@@ -354,7 +367,7 @@ ltv_to_cac_cells as (
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
+    {{ aggregate_kpi_cells('period_events', [], 'rebuild') }}
 
     union all
 

@@ -12,38 +12,38 @@
 
 with
 
-production_runs as (
+production_runs as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_mes__production_runs') }}
 
 ),
 
-machines as (
+machines as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_mes__machines') }}
 
 ),
 
-material_usage as (
+material_usage as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_mes__material_usage') }}
 
 ),
 
-shipments as (
+shipments as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_mes__shipments') }}
 
 ),
 
-orders as (
+orders as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_crm__orders') }}
 
 ),
 
 -- Run time = planned_minutes − downtime_minutes; line and site are the run's machine's.
-runs as (
+runs as {{ inlined_cte() }} (
 
     select
         production_runs.run_id,
@@ -154,7 +154,7 @@ oee_component_events as (
 
 -- production.delivery_lead_time_days: median elapsed days from the order's ordered_at to
 -- delivered_at, shipments delivered in P (one value per shipment).
-lead_time_events as (
+lead_time_events as {{ inlined_cte() }} (
 
     select
         {{ kpi_event(
@@ -227,9 +227,16 @@ events as (
 
 ),
 
+-- The events summed per day, in one pass: everything below reads these rows.
+event_days as {{ inlined_cte() }} (
+
+    {{ kpi_event_days(['events']) }}
+
+),
+
 event_months as (
 
-    {{ kpi_event_months(['events']) }}
+    {{ kpi_event_months(['event_days']) }}
 
 ),
 
@@ -254,13 +261,13 @@ rebuild as {{ materialized_cte() }} (
 
 period_events as (
 
-    {{ explode_to_periods('events', 'rebuild') }}
+    {{ explode_to_periods('event_days', 'rebuild') }}
 
 ),
 
 aggregated_cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
+    {{ aggregate_kpi_cells('period_events', ['lead_time_events'], 'rebuild') }}
 
 ),
 

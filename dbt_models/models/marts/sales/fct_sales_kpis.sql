@@ -12,31 +12,31 @@
 
 with
 
-order_lines as (
+order_lines as {{ inlined_cte() }} (
 
     select * from {{ ref('int_order_lines_with_revenue') }}
 
 ),
 
-orders as (
+orders as {{ inlined_cte() }} (
 
     select * from {{ ref('int_orders_with_revenue') }}
 
 ),
 
-opportunities as (
+opportunities as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_crm__opportunities') }}
 
 ),
 
-budgets as (
+budgets as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_finance__budgets') }}
 
 ),
 
-customers as (
+customers as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_crm__customers') }}
 
@@ -123,7 +123,7 @@ avg_order_size_events as (
 ),
 
 -- sales.sales_cycle_days: median elapsed days from first contact to close, won in P.
-sales_cycle_events as (
+sales_cycle_events as {{ inlined_cte() }} (
 
     select
         {{ kpi_event(
@@ -242,9 +242,16 @@ retention_bounding_events as (
 
 ),
 
+-- The events summed per day, in one pass: everything below reads these rows.
+event_days as {{ inlined_cte() }} (
+
+    {{ kpi_event_days(['events', 'retention_bounding_events']) }}
+
+),
+
 event_months as (
 
-    {{ kpi_event_months(['events', 'retention_bounding_events']) }}
+    {{ kpi_event_months(['event_days']) }}
 
 ),
 
@@ -272,11 +279,7 @@ rebuild as {{ materialized_cte() }} (
 
 period_events as (
 
-    {{ explode_to_periods('events', 'rebuild') }}
-
-    union all
-
-    {{ explode_to_periods('retention_bounding_events', 'rebuild') }}
+    {{ explode_to_periods('event_days', 'rebuild') }}
 
     union all
 
@@ -287,7 +290,7 @@ period_events as (
 
 cells as (
 
-    {{ aggregate_kpi_cells('period_events', 'events', 'rebuild') }}
+    {{ aggregate_kpi_cells('period_events', ['sales_cycle_events'], 'rebuild') }}
 
 ),
 
