@@ -15,7 +15,8 @@
 -- One DuckDB thread: the medians of first response minutes hold every answered ticket's value
 -- (about 11 million at scale 100, three grains, three breakdowns); computed by two threads
 -- beside the rest of the mart, DuckDB spilled them to more than 20 GB of temporary files and
--- failed, by one in 30 s with 4 GB (about 1 s slower than two threads at scale 10).
+-- failed. With one the mart takes 35-53 s at scale 100, and about 1 s more than with two at
+-- scale 10.
 
 with
 
