@@ -119,6 +119,15 @@
 {%- endmacro %}
 
 
+{% macro kpi_union_all(relations) -%}
+    {#- Every row of the relations (CTE names, same columns), as one relation's body. -#}
+    {% for relation in relations -%}
+        select * from {{ relation }}
+        {%- if not loop.last %} union all {% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {% macro kpi_event_days(events) %}
     {#-
         The event rows of `events` (CTE names, rows not yet placed in periods) summed per KPI,
@@ -141,22 +150,14 @@
         input_events.dimension_2_value,
         input_events.dimension_3_name,
         input_events.dimension_3_value,
+        input_events.is_population,
         sum(input_events.numerator) as numerator,
         sum(input_events.denominator) as denominator,
         cast(null as double) as measure,
-        input_events.is_population,
         sum(input_events.people) as people,
         count(*) as event_count,
         {{ kpi_row_hash_sum('input_events') }} as checksum
-    from (
-        {% for relation in events -%}
-        select * from {{ relation }}
-        {%- if not loop.last %}
-
-        union all
-        {% endif -%}
-    {%- endfor %}
-    ) as input_events
+    from ({{ kpi_union_all(events) }}) as input_events
     -- A row without a date places nothing in a period and counts in no month's checksum.
     where input_events.event_on is not null
     group by
@@ -222,15 +223,7 @@
         min(case when days.is_bounding then days.event_on end) as first_event_on,
         max(case when days.is_bounding then days.event_on end) as last_event_on,
         {{ kpi_checksum('sum(days.checksum)', 'sum(days.event_count)') }} as checksum
-    from (
-        {% for relation in event_days -%}
-        select * from {{ relation }}
-        {%- if not loop.last %}
-
-        union all
-        {% endif -%}
-    {%- endfor %}
-    ) as days
+    from ({{ kpi_union_all(event_days) }}) as days
     group by days.kpi_id, {{ month_start }}
 {%- endmacro %}
 
@@ -322,15 +315,7 @@
             {{ kpi_cell_dimension(slot, 'events.') }},
             median(events.measure) as median_value,
             count(events.measure) as measure_count
-        from (
-            {% for relation in measure_events -%}
-            select * from {{ relation }}
-            {%- if not loop.last %}
-
-            union all
-            {% endif -%}
-        {%- endfor %}
-        ) as events
+        from ({{ kpi_union_all(measure_events) }}) as events
         inner join {{ kpi_grains() }} as kpi_grains
             on events.kpi_id = kpi_grains.kpi_id
         where events.measure is not null
