@@ -6,8 +6,8 @@
     value, and complete the rows the catalog asks for:
 
         events --kpi_event_days--> day rows --explode_to_periods--> period events
-                                   day rows (medians) ----------------------+
-                                                                            v
+        events with a measure (medians) ----------------------------------+
+                                                                          v
                                    period events --aggregate_kpi_cells--> cells
                day rows --kpi_event_months--> per KPI and month: first and last event, checksum
                         --kpi_bounds--> first and last event per KPI
@@ -304,8 +304,8 @@
 {% macro kpi_cell_medians(measure_events, rebuild=none) %}
     {#- The median and the count of the measures of every cell that has one, from the events
         (one row per event; CTE names) placed in each grain's period (aggregate_kpi_cells).
-        The mart reads these events twice (here and in kpi_event_days), so it declares them
-        inlined_cte(): kept for the query instead, they held the memory the medians need, and
+        The mart reads these events more than once (here per breakdown, and in
+        kpi_event_days), so it declares them inlined_cte(): kept for the query instead, they held the memory the medians need, and
         a median holds every value of its cell in memory. -#}
     {% for slot in ['total', 1, 2, 3] -%}
         select

@@ -275,7 +275,7 @@ events as (
 
 ),
 
--- The events summed per day, in one pass: everything below reads these rows.
+-- The events summed per day: everything below reads these rows (computed where read, not kept).
 event_days as {{ inlined_cte() }} (
 
     {{ kpi_event_days(['events']) }}
