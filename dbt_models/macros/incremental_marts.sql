@@ -68,14 +68,13 @@
 {%- endmacro %}
 
 
-{% macro kpi_input_checksums(inputs, function_name=none, code_version=none) %}
+{% macro kpi_input_checksums(inputs, function_name) %}
     {#-
         The checksum of a mart's inputs per month (inputs_checksum): `inputs` maps a CTE name to
         its date column (an event's event_on, a period event's period_start, ...); every row of
         every input counts in the month of that date, with all of its columns. Rows without a date
-        place nothing in a period and count nowhere. The catalog entries of the function's KPIs
-        (every KPI's without a function), their definition versions included, are added to every
-        month, and so is `code_version` where given (a change rebuilds every month).
+        place nothing in a period and count nowhere. The catalog entries of the function's KPIs,
+        their definition versions included, are added to every month.
     -#}
     select
         input_rows.month_start,
@@ -96,11 +95,9 @@
     cross join (
         select {{ kpi_checksum_sum(kpi_row_checksum('catalog_kpis')) }} as checksum
         from (
-            select *{% if code_version %}, '{{ code_version }}' as code_version{% endif %}
+            select *
             from {{ ref('stg_catalog__kpis') }}
-            {%- if function_name %}
             where function_name = '{{ function_name }}'
-            {%- endif %}
         ) as catalog_kpis
     ) as versions
     group by input_rows.month_start

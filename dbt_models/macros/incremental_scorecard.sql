@@ -98,7 +98,8 @@
         the Dagster steps set to a hash of the dbt project (dagster_project/up_to_date.py), so
         that a changed macro rebuilds too. A plain `dbt build` outside Dagster sees only the
         model file: after changing a macro it reads, build with --full-refresh. -#}
-    {{ return(local_md5((model.raw_code if model is defined and model else '') ~ env_var('KPI_CODE_VERSION', ''))) }}
+    {%- set model_sql = model.raw_code if model is defined and model else '' -%}
+    {{ return(local_md5(model_sql ~ env_var('KPI_CODE_VERSION', ''))) }}
 {%- endmacro %}
 
 
@@ -114,4 +115,39 @@
 {% macro spark__kpi_scorecard_materialization() -%}
     {#- A table: the warehouse reads Spark's tables as views over their Parquet files. -#}
     {{ return('table') }}
+{%- endmacro %}
+
+
+{% macro kpi_annotation_input_checksums(inputs) %}
+    {#- The checksum of the annotated values' inputs per month (inputs_checksum): as a mart's
+        (kpi_input_checksums: every row of every input CTE in the month of its date column), with
+        every KPI's catalog entry and the model's code (kpi_code_version) added to every month.
+        Its own macro, not kpi_input_checksums with options: the marts' definition versions hash
+        the SQL of the macros they call, and a change there would break every KPI's series. -#}
+    select
+        input_rows.month_start,
+        {{ kpi_checksum_sum('input_rows.checksum') }} + max(versions.checksum) as checksum
+    from (
+        {% for relation, date_column in inputs.items() -%}
+        select
+            cast({{ dbt.date_trunc('month', relation ~ '.' ~ date_column) }} as date) as month_start,
+            {{ kpi_row_checksum(relation) }} as checksum
+        from {{ relation }}
+        where {{ relation }}.{{ date_column }} is not null
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+    {%- endfor %}
+    ) as input_rows
+    cross join (
+        select {{ kpi_checksum_sum(kpi_row_checksum('catalog_kpis')) }} as checksum
+        from (
+            select
+                *,
+                '{{ kpi_code_version() }}' as code_version
+            from {{ ref('stg_catalog__kpis') }}
+        ) as catalog_kpis
+    ) as versions
+    group by input_rows.month_start
 {%- endmacro %}

@@ -55,10 +55,11 @@ computed_values as (
 
 input_checksums as (
 
-    {{ kpi_input_checksums(
-        {'computed_values': 'period_start', 'targets': 'period_start', 'definition_changes': 'break_on'},
-        code_version=kpi_code_version(),
-    ) }}
+    {{ kpi_annotation_input_checksums({
+        'computed_values': 'period_start',
+        'targets': 'period_start',
+        'definition_changes': 'break_on',
+    }) }}
 
 ),
 
@@ -132,7 +133,9 @@ compared as (
         and published_values.dimension_value = last_year_values.dimension_value
         and last_year_values.period_start
         = {{ same_period_last_year_start('published_values.grain', 'published_values.period_start') }}
-    where {{ kpi_period_is_rebuilt('published_values.period_start', 'published_values.period_end', 'rebuild') }}
+    where {{ kpi_period_is_rebuilt(
+        'published_values.period_start', 'published_values.period_end', 'rebuild'
+    ) }}
 
 ),
 
