@@ -41,6 +41,12 @@ flags as (
 
 ),
 
+as_of as (
+
+    select max(as_of_date) as as_of_date from {{ ref('kpi_values') }}
+
+),
+
 flagged_rows as (
 
     select
@@ -96,7 +102,7 @@ final as (
         annotated.previous_numerator,
         annotated.previous_denominator,
         annotated.previous_is_provisional,
-        {{ as_of_date() }} as as_of_date,
+        as_of.as_of_date,
         annotated.is_computed_over_people,
         annotated.people_count,
         kpis.definition_da as definition,
@@ -111,6 +117,7 @@ final as (
     from annotated
     inner join kpis
         on annotated.kpi_id = kpis.kpi_id
+    cross join as_of
     left join freshness
         on annotated.kpi_id = freshness.kpi_id
     left join data_quality
