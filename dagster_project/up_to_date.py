@@ -36,10 +36,10 @@ _PROJECT_FOLDERS = ("dbt_models", "dagster_project", "expectations")
 _NOT_PROJECT = {"target", "logs", "dbt_packages", "__pycache__"}
 
 
-def project_version(root: Path = settings.PROJECT_ROOT) -> str:
-    """A hash of every file of the project's code, catalog and suites."""
+def project_version(root: Path = settings.PROJECT_ROOT, folders: tuple[str, ...] = _PROJECT_FOLDERS) -> str:
+    """A hash of every file of the project's code, catalog and suites (or of `folders` only)."""
     digest = hashlib.sha256()
-    for folder in _PROJECT_FOLDERS:
+    for folder in folders:
         for path in sorted((root / folder).rglob("*")):
             relative = path.relative_to(root)
             if path.is_file() and not _NOT_PROJECT & set(relative.parts):

@@ -16,6 +16,11 @@ LTV the 11 months after a changed one. These tests build the golden warehouse (a
 
 and compare kpi_values, row for row, with a full refresh of the same raw rows and as-of date.
 Which months each mart rebuilt is worked out from the rules and the fixture's dates.
+
+The annotated values behind the scorecard (int_kpi_values_annotated) are incremental the same
+way (dbt_models/macros/incremental_scorecard.sql): a changed month rebuilds itself, the next
+month and the months 12 and 13 later; the published scorecard and flags are compared with the
+full refresh's too.
 """
 
 from __future__ import annotations
@@ -32,6 +37,14 @@ from tests.dbt_fixtures.warehouse import RawWriter, run_dbt
 KPI_VALUES = "select * from main.kpi_values order by all"
 MARTS = ("fct_sales_kpis", "fct_marketing_kpis", "fct_hr_kpis", "fct_production_kpis", "fct_cs_kpis")
 LATER_AS_OF = "2024-04-13"
+# The scorecard's values and flags, without what records a build (the as-of date a row was
+# computed at, the months its run rebuilt, its checksum) and without the computation time.
+ANNOTATED = (
+    "select * exclude (rebuilt_months, built_as_of, inputs_checksum) "
+    "from main.int_kpi_values_annotated order by all"
+)
+SCORECARD = "select * exclude (computed_at, built_as_of) from main.kpi_scorecard order by all"
+FLAGS = "select * from main.kpi_flags order by all"
 
 
 def _query(path: Path, sql: str) -> list[tuple]:
@@ -43,10 +56,18 @@ def _query(path: Path, sql: str) -> list[tuple]:
 
 
 def _rebuilt_months(path: Path) -> dict[str, list[date]]:
-    """The months each mart's last run rebuilt (the row that ends last is that run's)."""
+    """The months each mart's last run rebuilt (the row that ends last is that run's), and the
+    annotated values'."""
     return {
-        mart: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{mart}")[0][0]
-        for mart in MARTS
+        model: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{model}")[0][0]
+        for model in (*MARTS, "int_kpi_values_annotated")
+    }
+
+
+def _scorecard(path: Path) -> dict[str, list[tuple]]:
+    return {
+        name: _query(path, sql)
+        for name, sql in {"annotated": ANNOTATED, "scorecard": SCORECARD, "flags": FLAGS}.items()
     }
 
 
@@ -99,30 +120,38 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     new_golden_warehouse(path)
     _run(["run"], path, AS_OF, work_dir)
     first = _query(path, KPI_VALUES)
+    first_scorecard = _scorecard(path)
 
     _run(["run"], path, AS_OF, work_dir)
     nothing_new = _query(path, KPI_VALUES)
+    nothing_new_scorecard = _scorecard(path)
     nothing_new_from = _rebuilt_months(path)
 
     _late_files(path)
     _run(["run"], path, LATER_AS_OF, work_dir)
     late = _query(path, KPI_VALUES)
+    late_scorecard = _scorecard(path)
     late_from = _rebuilt_months(path)
 
     _run(["run", "--full-refresh"], path, LATER_AS_OF, work_dir)
     return {
         "first": first,
+        "first_scorecard": first_scorecard,
         "nothing_new": nothing_new,
+        "nothing_new_scorecard": nothing_new_scorecard,
         "nothing_new_from": nothing_new_from,
         "late": late,
+        "late_scorecard": late_scorecard,
         "late_from": late_from,
         "full_refresh": _query(path, KPI_VALUES),
+        "full_refresh_scorecard": _scorecard(path),
         "full_refresh_from": _rebuilt_months(path),
     }
 
 
 def test_a_run_with_nothing_new_keeps_every_value(runs):
     assert runs["nothing_new"] == runs["first"]
+    assert runs["nothing_new_scorecard"] == runs["first_scorecard"]
 
 
 APRIL = date(2024, 4, 1)
@@ -139,12 +168,17 @@ def test_a_run_with_nothing_new_rebuilds_only_the_as_of_month_and_provisional_mo
         "fct_hr_kpis": [JANUARY, APRIL],
         "fct_production_kpis": [APRIL],
         "fct_cs_kpis": [APRIL],
+        # No kpi_values row changed: the as-of month only.
+        "int_kpi_values_annotated": [APRIL],
     }
 
 
 def test_late_files_through_foreign_keys_give_the_numbers_of_a_full_refresh(runs):
     assert runs["late"] != runs["first"]
     assert runs["late"] == runs["full_refresh"]
+    for name in ("annotated", "scorecard", "flags"):
+        assert runs["late_scorecard"][name] == runs["full_refresh_scorecard"][name], name
+    assert runs["late_scorecard"]["annotated"] != runs["first_scorecard"]["annotated"]
 
 
 def test_late_files_rebuild_the_months_they_change(runs):
@@ -162,6 +196,18 @@ def test_late_files_rebuild_the_months_they_change(runs):
     assert late["fct_marketing_kpis"] == [JANUARY, february, march, APRIL]
     # HR: nothing new; January's provisional flags and the as-of month.
     assert late["fct_hr_kpis"] == [JANUARY, APRIL]
+    # The annotated values: the months above whose kpi_values rows changed (January: the
+    # provisional flags of lead to customer and early attrition turn, 90 days after 11-13
+    # January), each with the next month and the months 12 and 13 later.
+    year_later = [date(2025, month, 1) for month in (1, 2, 3, 4, 5)]
+    assert late["int_kpi_values_annotated"] == [
+        JANUARY,
+        february,
+        march,
+        APRIL,
+        date(2024, 5, 1),
+        *year_later,
+    ]
     assert all(months == [date(1, 1, 1)] for months in runs["full_refresh_from"].values())
 
 
@@ -171,12 +217,16 @@ def test_a_mart_stored_before_its_checksums_is_rebuilt_whole_once(tmp_path: Path
     new_golden_warehouse(path)
     _run(["run"], path, AS_OF, tmp_path)
     built = _query(path, KPI_VALUES)
+    annotated = _query(path, ANNOTATED)
     con = duckdb.connect(str(path))
-    for column in ("rebuilt_months", "built_as_of", "inputs_checksum"):
-        con.execute(f"alter table main.fct_sales_kpis drop column {column}")
+    for model in ("fct_sales_kpis", "int_kpi_values_annotated"):
+        for column in ("rebuilt_months", "built_as_of", "inputs_checksum"):
+            con.execute(f"alter table main.{model} drop column {column}")
     con.close()
 
     _run(["run"], path, AS_OF, tmp_path)
     # Every stored row was replaced, none kept beside its new version.
     assert _query(path, KPI_VALUES) == built
-    assert _query(path, "select distinct rebuilt_months from main.fct_sales_kpis") == [([date(1, 1, 1)],)]
+    assert _query(path, ANNOTATED) == annotated
+    for model in ("fct_sales_kpis", "int_kpi_values_annotated"):
+        assert _query(path, f"select distinct rebuilt_months from main.{model}") == [([date(1, 1, 1)],)]

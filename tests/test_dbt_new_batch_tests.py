@@ -26,7 +26,7 @@ from dagster_project.transform.assets import (
     TESTED_BATCHES_ENV,
     TESTED_MARTS_ENV,
     fact_watermarks,
-    incremental_marts,
+    rebuilt_row_models,
 )
 from tests.dbt_fixtures.golden_rows import AS_OF, new_golden_warehouse
 from tests.dbt_fixtures.warehouse import RawWriter, run_dbt
@@ -165,7 +165,7 @@ def test_the_daily_run_tests_the_periods_a_mart_rebuilt_at_its_as_of_date(mart):
         mart["path"],
         LATER_AS_OF,
         mart["work_dir"],
-        {TESTED_MARTS_ENV: json.dumps(incremental_marts())},
+        {TESTED_MARTS_ENV: json.dumps(rebuilt_row_models())},
     )
     assert result.returncode == 1, result.stdout[-3000:]
     results = _results(mart["work_dir"])

@@ -21,6 +21,7 @@ from dagster_project.catalog import (
 )
 from dagster_project.lake import export_to_lake, mirror_spark_tables
 from dagster_project.transform.project import dbt_project, ensure_manifest, keep_partial_parse, kpi_sql_texts
+from dagster_project.up_to_date import project_version
 from dagster_project.warehouse import Warehouse
 
 CATALOG_KEY = dg.AssetKey(["kpi_catalog"])
@@ -99,6 +100,8 @@ def dbt_failure_message(run_results: Mapping[str, Any], run_results_path: Path) 
 # the dbt tests of a daily run (dbt_models/macros/generic_tests/new_batch_scope.sql).
 TESTED_BATCHES_ENV = "KPI_TESTED_BATCHES"
 TESTED_MARTS_ENV = "KPI_TESTED_MARTS"
+# A hash of the dbt project, for the incremental models that rebuild whole when it changes.
+CODE_VERSION_ENV = "KPI_CODE_VERSION"
 
 
 class DbtBuildConfig(dg.Config):
@@ -222,8 +225,10 @@ def _build(
         with warehouse.connection() as con:
             written = export_to_lake(con, settings.lake_dir())
         context.log.info(f"Wrote {len(written)} tables to the lake {settings.lake_dir()} for Spark")
+    # The incremental scorecard rebuilds whole when the project's code changed (kpi_code_version).
+    environment = {CODE_VERSION_ENV: project_version(folders=("dbt_models",)), **(environment or {})}
     # Not raising inside dagster-dbt, so the failure can name the failing nodes and what to do.
-    with _environment(environment or {}):  # dagster-dbt hands dbt a copy of os.environ
+    with _environment(environment):  # dagster-dbt hands dbt a copy of os.environ
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path)
@@ -250,21 +255,31 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: Warehouse
 ):
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
-    environment: dict[str, str] = {}
-    if not (config.full_refresh or config.test_all_rows):
-        marts = incremental_marts()
-        context.log.info(f"Testing the periods rebuilt at this as-of date in {', '.join(marts)}")
-        environment[TESTED_MARTS_ENV] = json.dumps(marts)
-    yield from _build(context, dbt, args, warehouse, environment)
+    yield from _build(context, dbt, args, warehouse, _rebuilt_rows_tested(context, config))
 
 
-def incremental_marts(manifest: Mapping[str, Any] | None = None) -> list[str]:
-    """The models built with the incremental strategy kpi_periods (macros/incremental_marts.sql)."""
+def _rebuilt_rows_tested(context: dg.AssetExecutionContext, config: DbtBuildConfig) -> dict[str, str]:
+    """The environment of a daily build's tests: they read the rows the run computed again."""
+    if config.full_refresh or config.test_all_rows:
+        return {}
+    models = rebuilt_row_models()
+    context.log.info(f"Testing the periods rebuilt at this as-of date in {', '.join(models)}")
+    return {TESTED_MARTS_ENV: json.dumps(models)}
+
+
+def rebuilt_row_models(manifest: Mapping[str, Any] | None = None) -> list[str]:
+    """The models built with the incremental strategy kpi_periods (the KPI marts and the annotated
+    values: macros/incremental_marts.sql), and the views over them whose meta says that their
+    rows carry the as-of date they were built at (kpi_scorecard)."""
     manifest = manifest or json.loads(ensure_manifest().read_text())
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("incremental_strategy") == "kpi_periods"
+        if node["resource_type"] == "model"
+        and (
+            node["config"].get("incremental_strategy") == "kpi_periods"
+            or node["config"].get("meta", {}).get("tests_read_rebuilt_rows")
+        )
     )
 
 
@@ -280,7 +295,7 @@ def dbt_scorecard_models_step(
 ):
     """Targets, freshness, data quality, flags and the scorecard: every number the export publishes."""
     args = [*PIPELINE_BUILD, "--full-refresh"] if config.full_refresh else PIPELINE_BUILD
-    yield from _build(context, dbt, args, warehouse)
+    yield from _build(context, dbt, args, warehouse, _rebuilt_rows_tested(context, config))
 
 
 @dbt_assets(

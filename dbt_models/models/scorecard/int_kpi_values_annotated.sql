@@ -1,14 +1,25 @@
+{{
+    config(
+        materialized=kpi_mart_materialization(),
+        incremental_strategy='kpi_periods',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- kpi_values with the context kpis.md asks every published value to carry, except the flags
--- (kpi_flags is built on this model, and kpi_scorecard joins the two) and the catalog's long
--- texts (definition, question, owner, cadence: kpi_scorecard adds them, so that the 2 million
--- rows of this table at scale 10 do not carry them twice): names and unit; target, gap and
--- status; the previous period and the same period last year; freshness and data quality of the
--- inputs; the definition version and its breaks.
+-- (kpi_flags is built on this model, and kpi_scorecard joins the two), the catalog's long texts
+-- (definition, question, owner, cadence) and what changes with every run (the inputs' freshness
+-- and data quality, the computation time): kpi_scorecard adds those per KPI, so that the 22
+-- million rows of this table at scale 100 carry none of them. Here: names and unit; target, gap
+-- and status; the previous period and the same period last year; the definition version and
+-- its breaks.
 -- A suppressed HR cell (kpis.md, Privacy) keeps no number at all, not even its sample size.
+-- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
+-- changed (macros/incremental_scorecard.sql); on Spark a table, built whole.
 
 with
 
-kpi_values as (
+kpi_values as {{ inlined_cte() }} (
 
     select * from {{ ref('kpi_values') }}
 
@@ -20,27 +31,46 @@ kpis as (
 
 ),
 
-targets as (
+targets as {{ inlined_cte() }} (
 
     select * from {{ ref('kpi_targets') }}
-
-),
-
-freshness as (
-
-    select * from {{ ref('kpi_freshness') }}
-
-),
-
-data_quality as (
-
-    select * from {{ ref('kpi_data_quality') }}
 
 ),
 
 definition_changes as (
 
     select * from {{ ref('int_kpi_definition_changes') }}
+
+),
+
+computed_values as (
+
+    -- kpi_values without its as-of date, which changes with every run and enters no column here
+    -- (the definition version is the catalog's, which every month's checksum holds).
+    select {{ kpi_published_columns('kpi_values') }}
+    from kpi_values
+
+),
+
+input_checksums as (
+
+    {{ kpi_annotation_input_checksums({
+        'computed_values': 'period_start',
+        'targets': 'period_start',
+        'definition_changes': 'break_on',
+    }) }}
+
+),
+
+rebuild as {{ materialized_cte() }} (
+
+    {{ kpi_annotation_rebuild_months('input_checksums') }}
+
+),
+
+compared_months as {{ materialized_cte() }} (
+
+    {{ kpi_annotation_compared_months('rebuild') }}
 
 ),
 
@@ -62,10 +92,10 @@ published_values as (
         coalesce(is_complete_period, false) as is_complete_period,
         coalesce(is_provisional, false) as is_provisional,
         null_reason,
-        as_of_date,
         people_count
     from kpi_values
     where kpi_id in (select kpis.kpi_id from kpis)
+        and {{ kpi_period_is_rebuilt('period_start', 'period_end', 'compared_months') }}
 
 ),
 
@@ -102,6 +132,9 @@ compared as (
         and published_values.dimension_value = last_year_values.dimension_value
         and last_year_values.period_start
         = {{ same_period_last_year_start('published_values.grain', 'published_values.period_start') }}
+    where {{ kpi_period_is_rebuilt(
+        'published_values.period_start', 'published_values.period_end', 'rebuild'
+    ) }}
 
 ),
 
@@ -131,21 +164,15 @@ final as (
         compared.same_period_last_year,
         compared.is_provisional,
         compared.null_reason,
-        freshness.data_freshness_at,
-        freshness.freshness_hours,
-        coalesce(data_quality.data_quality_status, 'unknown') as data_quality_status,
         kpis.definition_version,
-        {{ computed_at() }} as computed_at,
         kpis.kpi_role,
         compared.sample_size,
         kpis.target_type,
         definition_breaks.kpi_id is not null as definition_break,
-        data_quality.data_quality_notes,
-        -- Not published: what kpi_flags compares, the as-of date, and the privacy guard's inputs.
+        -- Not published: what kpi_flags compares and the privacy guard's inputs.
         compared.previous_numerator,
         compared.previous_denominator,
         compared.previous_is_provisional,
-        compared.as_of_date,
         kpis.is_computed_over_people,
         compared.people_count
     from compared
@@ -157,14 +184,17 @@ final as (
         and compared.period_start = targets.period_start
         and compared.dimension_name = targets.dimension_name
         and compared.dimension_value = targets.dimension_value
-    left join freshness
-        on compared.kpi_id = freshness.kpi_id
-    left join data_quality
-        on compared.kpi_id = data_quality.kpi_id
     left join definition_breaks
         on compared.kpi_id = definition_breaks.kpi_id
         and compared.period_start = {{ period_start('compared.grain', 'definition_breaks.break_on') }}
 
 )
 
-select * from final
+select
+    final.*,
+    {{ kpi_rebuilt_months_list('rebuild') }} as rebuilt_months,
+    {{ as_of_date() }} as built_as_of,
+    input_checksums.checksum as inputs_checksum
+from final
+left join input_checksums
+    on cast({{ dbt.date_trunc('month', 'final.period_start') }} as date) = input_checksums.month_start
