@@ -17,10 +17,11 @@ LTV the 11 months after a changed one. These tests build the golden warehouse (a
 and compare kpi_values, row for row, with a full refresh of the same raw rows and as-of date.
 Which months each mart rebuilt is worked out from the rules and the fixture's dates.
 
-The annotated values behind the scorecard (int_kpi_values_annotated) are incremental the same
-way (dbt_models/macros/incremental_scorecard.sql): a changed month rebuilds itself, the next
-month and the months 12 and 13 later; the published scorecard and flags are compared with the
-full refresh's too.
+The annotated values behind the scorecard (int_kpi_values_annotated) are incremental per KPI
+and month (dbt_models/macros/incremental_scorecard.sql): a KPI's changed month rebuilds itself,
+the next month and the months 12 and 13 later, and every KPI's as-of month is rebuilt; which
+months, per KPI, is worked out here from the kpi_values rows before and after. The published
+scorecard and flags are compared with the full refresh's too.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ LATER_AS_OF = "2024-04-13"
 # The scorecard's values and flags, without what records a build (the as-of date a row was
 # computed at, the months its run rebuilt, its checksum) and without the computation time.
 ANNOTATED = (
-    "select * exclude (rebuilt_months, built_as_of, inputs_checksum) "
+    "select * exclude (rebuilt_months, built_as_of, inputs_checksum, scorecard_version) "
     "from main.int_kpi_values_annotated order by all"
 )
 SCORECARD = "select * exclude (computed_at, built_as_of) from main.kpi_scorecard order by all"
+# kpi_values as the annotated values read it: without the as-of date.
+ANNOTATED_INPUTS = "select * exclude (as_of_date) from main.kpi_values"
 FLAGS = "select * from main.kpi_flags order by all"
 
 
@@ -56,11 +59,55 @@ def _query(path: Path, sql: str) -> list[tuple]:
 
 
 def _rebuilt_months(path: Path) -> dict[str, list[date]]:
-    """The months each mart's last run rebuilt (the row that ends last is that run's), and the
-    annotated values'."""
+    """The months each mart's last run rebuilt (the row that ends last is that run's)."""
     return {
-        model: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{model}")[0][0]
-        for model in (*MARTS, "int_kpi_values_annotated")
+        mart: _query(path, f"select arg_max(rebuilt_months, period_end) from main.{mart}")[0][0]
+        for mart in MARTS
+    }
+
+
+def _annotated_rebuilt_months(path: Path) -> dict[str, list[date]]:
+    """Per KPI, the months the last run of the annotated values rebuilt (its rows that end last
+    are that run's: every run rebuilds the as-of month)."""
+    return dict(
+        _query(
+            path,
+            "select kpi_id, arg_max(rebuilt_months, period_end) from main.int_kpi_values_annotated group by kpi_id",
+        )
+    )
+
+
+def _add_months(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _expected_annotated_months(
+    before: list[tuple], after: list[tuple], kpis: set[str]
+) -> dict[str, list[date]]:
+    """The rule, from the rows: a KPI's month changed where its kpi_values rows starting in it
+    differ (kpi_id first, period_start third column); it and the months 1, 12 and 13 later are
+    rebuilt, and the as-of month of every KPI."""
+
+    def by_kpi_month(rows):
+        cells: dict[tuple[str, date], list[tuple]] = {}
+        for row in rows:
+            cells.setdefault((row[0], row[2].replace(day=1)), []).append(row)
+        return {key: sorted(rows, key=repr) for key, rows in cells.items()}
+
+    old, new = by_kpi_month(before), by_kpi_month(after)
+    changed = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+    return {
+        kpi: sorted(
+            {APRIL}
+            | {
+                _add_months(month, offset)
+                for (changed_kpi, month) in changed
+                if changed_kpi == kpi
+                for offset in (0, 1, 12, 13)
+            }
+        )
+        for kpi in kpis
     }
 
 
@@ -120,18 +167,22 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     new_golden_warehouse(path)
     _run(["run"], path, AS_OF, work_dir)
     first = _query(path, KPI_VALUES)
+    first_inputs = _query(path, ANNOTATED_INPUTS)
     first_scorecard = _scorecard(path)
 
     _run(["run"], path, AS_OF, work_dir)
     nothing_new = _query(path, KPI_VALUES)
     nothing_new_scorecard = _scorecard(path)
     nothing_new_from = _rebuilt_months(path)
+    nothing_new_annotated_from = _annotated_rebuilt_months(path)
 
     _late_files(path)
     _run(["run"], path, LATER_AS_OF, work_dir)
     late = _query(path, KPI_VALUES)
+    late_inputs = _query(path, ANNOTATED_INPUTS)
     late_scorecard = _scorecard(path)
     late_from = _rebuilt_months(path)
+    late_annotated_from = _annotated_rebuilt_months(path)
 
     _run(["run", "--full-refresh"], path, LATER_AS_OF, work_dir)
     return {
@@ -140,6 +191,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "nothing_new": nothing_new,
         "nothing_new_scorecard": nothing_new_scorecard,
         "nothing_new_from": nothing_new_from,
+        "nothing_new_annotated_from": nothing_new_annotated_from,
+        "first_inputs": first_inputs,
+        "late_inputs": late_inputs,
+        "late_annotated_from": late_annotated_from,
         "late": late,
         "late_scorecard": late_scorecard,
         "late_from": late_from,
@@ -168,9 +223,10 @@ def test_a_run_with_nothing_new_rebuilds_only_the_as_of_month_and_provisional_mo
         "fct_hr_kpis": [JANUARY, APRIL],
         "fct_production_kpis": [APRIL],
         "fct_cs_kpis": [APRIL],
-        # No kpi_values row changed: the as-of month only.
-        "int_kpi_values_annotated": [APRIL],
     }
+    # No kpi_values row changed: every KPI's as-of month only.
+    annotated = runs["nothing_new_annotated_from"]
+    assert annotated and all(months == [APRIL] for months in annotated.values())
 
 
 def test_late_files_through_foreign_keys_give_the_numbers_of_a_full_refresh(runs):
@@ -196,19 +252,19 @@ def test_late_files_rebuild_the_months_they_change(runs):
     assert late["fct_marketing_kpis"] == [JANUARY, february, march, APRIL]
     # HR: nothing new; January's provisional flags and the as-of month.
     assert late["fct_hr_kpis"] == [JANUARY, APRIL]
-    # The annotated values: the months above whose kpi_values rows changed (January: the
-    # provisional flags of lead to customer and early attrition turn, 90 days after 11-13
-    # January), each with the next month and the months 12 and 13 later.
-    year_later = [date(2025, month, 1) for month in (1, 2, 3, 4, 5)]
-    assert late["int_kpi_values_annotated"] == [
-        JANUARY,
-        february,
-        march,
-        APRIL,
-        date(2024, 5, 1),
-        *year_later,
-    ]
     assert all(months == [date(1, 1, 1)] for months in runs["full_refresh_from"].values())
+
+
+def test_late_files_rebuild_the_annotated_months_of_the_kpis_they_change(runs):
+    annotated = runs["late_annotated_from"]
+    assert annotated == _expected_annotated_months(runs["first_inputs"], runs["late_inputs"], set(annotated))
+    # Not everything: some KPI rebuilds only its as-of month and the months that compare with it
+    # (its rows before April did not change), and some KPI rebuilds an earlier month.
+    assert any(
+        months == [APRIL, date(2024, 5, 1), date(2025, 4, 1), date(2025, 5, 1)]
+        for months in annotated.values()
+    )
+    assert any(months[0] < APRIL for months in annotated.values())
 
 
 def test_a_mart_stored_before_its_checksums_is_rebuilt_whole_once(tmp_path: Path):
@@ -230,3 +286,19 @@ def test_a_mart_stored_before_its_checksums_is_rebuilt_whole_once(tmp_path: Path
     assert _query(path, ANNOTATED) == annotated
     for model in ("fct_sales_kpis", "int_kpi_values_annotated"):
         assert _query(path, f"select distinct rebuilt_months from main.{model}") == [([date(1, 1, 1)],)]
+
+
+def test_a_change_of_the_dbt_code_rebuilds_the_annotated_values_whole(tmp_path: Path):
+    # The Dagster steps set KPI_CODE_VERSION to a hash of the dbt project: a macro the scorecard
+    # reads may have changed, so every month is computed again (the marts follow their own
+    # definition versions instead).
+    path = tmp_path / "kpi.duckdb"
+    new_golden_warehouse(path)
+    _run(["run"], path, AS_OF, tmp_path)
+    built = _query(path, ANNOTATED)
+
+    result = run_dbt(["run"], path, AS_OF, tmp_path, {"KPI_CODE_VERSION": "another version"})
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert set(map(tuple, _annotated_rebuilt_months(path).values())) == {(date(1, 1, 1),)}
+    assert _rebuilt_months(path)["fct_sales_kpis"] == [APRIL]
+    assert _query(path, ANNOTATED) == built

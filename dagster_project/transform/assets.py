@@ -268,16 +268,17 @@ def _rebuilt_rows_tested(context: dg.AssetExecutionContext, config: DbtBuildConf
 
 
 def rebuilt_row_models(manifest: Mapping[str, Any] | None = None) -> list[str]:
-    """The models built with the incremental strategy kpi_periods (the KPI marts and the annotated
-    values: macros/incremental_marts.sql), and the views over them whose meta says that their
-    rows carry the as-of date they were built at (kpi_scorecard)."""
+    """The models built with the incremental strategies kpi_periods (the KPI marts,
+    macros/incremental_marts.sql) and kpi_annotations (the annotated values,
+    macros/incremental_scorecard.sql), and the views over them whose meta says that their rows
+    carry the as-of date they were built at (kpi_scorecard)."""
     manifest = manifest or json.loads(ensure_manifest().read_text())
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
         and (
-            node["config"].get("incremental_strategy") == "kpi_periods"
+            node["config"].get("incremental_strategy") in ("kpi_periods", "kpi_annotations")
             or node["config"].get("meta", {}).get("tests_read_rebuilt_rows")
         )
     )

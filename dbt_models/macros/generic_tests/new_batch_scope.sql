@@ -11,13 +11,14 @@
         row. An environment variable read only at execution (`execute`), not a dbt var: a var
         that changes every day would make dbt parse the whole project again on every command.
 
-        Likewise KPI_TESTED_MARTS, a JSON list of the models built with the strategy kpi_periods
-        (the KPI marts, int_kpi_values_annotated) and of the views over them whose rows carry
-        built_as_of (kpi_scorecard): a test of one reads the rows built at this run's as-of date,
-        the periods this run and any earlier run of the same as-of date computed again. The kept
-        rows were tested when they were built, and kpi_values, the union of the marts, is tested
-        whole on every run (a kept row beside a rebuilt one of the same key fails its unique test
-        there; the annotated values delete and rebuild whole periods, so theirs cannot meet).
+        Likewise KPI_TESTED_MARTS, a JSON list of the models built with the strategies kpi_periods
+        (the KPI marts) and kpi_annotations (int_kpi_values_annotated) and of the views over them
+        whose rows carry built_as_of (kpi_scorecard): a test of one reads the rows built at this
+        run's as-of date, the periods this run and any earlier run of the same as-of date computed
+        again. The kept rows were tested when they were built, and kpi_values, the union of the
+        marts, is tested whole on every run (a kept row beside a rebuilt one of the same key fails
+        its unique test there; the annotated values delete and rebuild a KPI's whole periods, so
+        theirs cannot meet).
     -#}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}

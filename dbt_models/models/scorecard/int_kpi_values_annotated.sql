@@ -1,7 +1,7 @@
 {{
     config(
         materialized=kpi_mart_materialization(),
-        incremental_strategy='kpi_periods',
+        incremental_strategy='kpi_annotations',
         on_schema_change='sync_all_columns',
     )
 }}
@@ -46,7 +46,7 @@ definition_changes as (
 computed_values as (
 
     -- kpi_values without its as-of date, which changes with every run and enters no column here
-    -- (the definition version is the catalog's, which every month's checksum holds).
+    -- (the definition version is the catalog's, which scorecard_version holds).
     select {{ kpi_published_columns('kpi_values') }}
     from kpi_values
 
@@ -62,9 +62,21 @@ input_checksums as (
 
 ),
 
+scorecard_version as (
+
+    {{ kpi_scorecard_version() }}
+
+),
+
 rebuild as {{ materialized_cte() }} (
 
-    {{ kpi_annotation_rebuild_months('input_checksums') }}
+    {{ kpi_annotation_rebuild_months('input_checksums', 'scorecard_version') }}
+
+),
+
+rebuilt as (
+
+    {{ kpi_annotation_rebuilt_months('rebuild') }}
 
 ),
 
@@ -95,7 +107,7 @@ published_values as (
         people_count
     from kpi_values
     where kpi_id in (select kpis.kpi_id from kpis)
-        and {{ kpi_period_is_rebuilt('period_start', 'period_end', 'compared_months') }}
+        and {{ kpi_annotation_is_rebuilt('kpi_id', 'period_start', 'period_end', 'compared_months') }}
 
 ),
 
@@ -132,8 +144,8 @@ compared as (
         and published_values.dimension_value = last_year_values.dimension_value
         and last_year_values.period_start
         = {{ same_period_last_year_start('published_values.grain', 'published_values.period_start') }}
-    where {{ kpi_period_is_rebuilt(
-        'published_values.period_start', 'published_values.period_end', 'rebuild'
+    where {{ kpi_annotation_is_rebuilt(
+        'published_values.kpi_id', 'published_values.period_start', 'published_values.period_end', 'rebuild'
     ) }}
 
 ),
@@ -192,9 +204,22 @@ final as (
 
 select
     final.*,
-    {{ kpi_rebuilt_months_list('rebuild') }} as rebuilt_months,
+    -- A full build's list (kpi_id null) holds every KPI.
+    coalesce(
+        rebuilt.rebuilt_months,
+        (
+            select every_kpi.rebuilt_months
+            from rebuilt as every_kpi
+            where every_kpi.kpi_id is null
+        )
+    ) as rebuilt_months,
     {{ as_of_date() }} as built_as_of,
-    input_checksums.checksum as inputs_checksum
+    input_checksums.checksum as inputs_checksum,
+    scorecard_version.checksum as scorecard_version
 from final
+left join rebuilt
+    on final.kpi_id = rebuilt.kpi_id
+cross join scorecard_version
 left join input_checksums
-    on cast({{ dbt.date_trunc('month', 'final.period_start') }} as date) = input_checksums.month_start
+    on final.kpi_id = input_checksums.kpi_id
+    and cast({{ dbt.date_trunc('month', 'final.period_start') }} as date) = input_checksums.month_start
