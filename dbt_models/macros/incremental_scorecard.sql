@@ -216,7 +216,8 @@
 
 {% macro kpi_annotation_is_rebuilt(kpi_id, period_start, period_end, months) %}
     {#- Whether a KPI's period overlaps one of its months in `months` (kpi_id, month_start; a full
-        build's row, kpi_id null, holds every KPI). A period is at most a month long, so it
+        build's row, kpi_id null, holds every KPI). The columns must be qualified: `months` has a
+        kpi_id of its own. A period is at most a month long, so it
         overlaps the months of its first and its last day: equality, which the engine hashes
         (an overlap test against every KPI's months compared 22 M rows with thousands). A full
         build of the model reads every row: true. -#}
