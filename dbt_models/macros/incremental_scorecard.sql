@@ -29,22 +29,30 @@
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {#- Every new row of a KPI carries the same list: unnest one per KPI, not one per row. -#}
+    {%- set kpi_months -%}
+        (
+            select
+                kpi_id,
+                unnest(rebuilt_months) as month_start
+            from (
+                select
+                    kpi_id,
+                    any_value(rebuilt_months) as rebuilt_months
+                from {{ source }}
+                group by kpi_id
+            ) as kpi_lists
+        )
+    {%- endset %}
     delete from {{ target }}
     where exists (
         select 1
-        from (
-            select distinct
-                kpi_id,
-                unnest(rebuilt_months) as month_start
-            from {{ source }}
-        ) as rebuilt
-        where rebuilt.month_start = {{ kpi_earliest_date() }}
-            or (
-                rebuilt.kpi_id = {{ target }}.kpi_id
-                and {{ target }}.period_start <= last_day(rebuilt.month_start)
-                and {{ target }}.period_end >= rebuilt.month_start
-            )
-    );
+        from {{ kpi_months }} as full_build
+        where full_build.month_start = {{ kpi_earliest_date() }}
+    )
+        or {{ kpi_annotation_is_rebuilt(
+            target ~ '.kpi_id', target ~ '.period_start', target ~ '.period_end', kpi_months
+        ) }};
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}
@@ -94,9 +102,7 @@
 {% macro kpi_annotation_rebuild_months(input_checksums, version) %}
     {#- The KPIs' months this run computes again, a row each (kpi_id, month_start, month_end); one
         row with kpi_id null spanning every date for a full build. -#}
-    {%- if kpi_mart_is_incremental() and 'scorecard_version' in (
-        adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
-    ) %}
+    {%- if kpi_annotation_is_incremental() %}
     {#- DuckDB only (on Spark the model is a table, built whole). -#}
     with
 
@@ -174,6 +180,15 @@
 {%- endmacro %}
 
 
+{% macro kpi_annotation_is_incremental() %}
+    {#- An incremental run on a table that already stores its checksums and version (one stored
+        before they existed is built whole once). -#}
+    {{ return(kpi_mart_is_incremental() and 'scorecard_version' in (
+        adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+    )) }}
+{%- endmacro %}
+
+
 {% macro kpi_annotation_compared_months(rebuild) %}
     {#- The KPIs' months whose rows the rebuilt rows compare with: each rebuilt month, the month
         before (previous period) and the months 12 and 13 before (same period last year). -#}
@@ -200,15 +215,35 @@
 
 
 {% macro kpi_annotation_is_rebuilt(kpi_id, period_start, period_end, months) %}
-    {#- Whether a KPI's period overlaps one of its months in `months` (a full build's row, kpi_id
-        null, holds every KPI). -#}
-    exists (
-        select 1
-        from {{ months }} as kpi_months
-        where (kpi_months.kpi_id is null or kpi_months.kpi_id = {{ kpi_id }})
-            and {{ period_start }} <= kpi_months.month_end
-            and {{ period_end }} >= kpi_months.month_start
+    {#- Whether a KPI's period overlaps one of its months in `months` (kpi_id, month_start; a full
+        build's row, kpi_id null, holds every KPI). The columns must be qualified: `months` has a
+        kpi_id of its own. A period is at most a month long, so it
+        overlaps the months of its first and its last day: equality, which the engine hashes
+        (an overlap test against every KPI's months compared 22 M rows with thousands). A full
+        build of the model reads every row: true. -#}
+    {%- if not kpi_annotation_is_incremental() -%}
+    true
+    {%- else -%}
+    (
+        exists (
+            select 1
+            from {{ months }} as kpi_months
+            where kpi_months.kpi_id is null
+        )
+        or exists (
+            select 1
+            from {{ months }} as kpi_months
+            where kpi_months.kpi_id = {{ kpi_id }}
+                and kpi_months.month_start = cast({{ dbt.date_trunc('month', period_start) }} as date)
+        )
+        or exists (
+            select 1
+            from {{ months }} as kpi_months
+            where kpi_months.kpi_id = {{ kpi_id }}
+                and kpi_months.month_start = cast({{ dbt.date_trunc('month', period_end) }} as date)
+        )
     )
+    {%- endif -%}
 {%- endmacro %}
 
 

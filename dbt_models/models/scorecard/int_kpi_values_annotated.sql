@@ -107,7 +107,9 @@ published_values as (
         people_count
     from kpi_values
     where kpi_id in (select kpis.kpi_id from kpis)
-        and {{ kpi_annotation_is_rebuilt('kpi_id', 'period_start', 'period_end', 'compared_months') }}
+        and {{ kpi_annotation_is_rebuilt(
+            'kpi_values.kpi_id', 'kpi_values.period_start', 'kpi_values.period_end', 'compared_months'
+        ) }}
 
 ),
 
