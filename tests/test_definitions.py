@@ -181,7 +181,8 @@ def test_the_scorecard_models_are_built_after_the_kpi_values_checks_and_before_t
     assert dg.AssetKey(["int_kpi_values_annotated"]) in scorecard.parent_keys
     annotated = graph.get(dg.AssetKey(["int_kpi_values_annotated"]))
     assert dg.AssetKey(["kpi_values"]) in annotated.parent_keys
-    assert dg.AssetKey(["kpi_data_quality"]) in annotated.parent_keys
+    # The checks' verdicts reach the scorecard per KPI (kpi_scorecard joins kpi_data_quality).
+    assert dg.AssetKey(["kpi_data_quality"]) in scorecard.parent_keys
     quality = graph.get(dg.AssetKey(["kpi_data_quality"]))
     assert dg.AssetKey(["quality", "kpi_data_quality"]) in quality.parent_keys
     assert {dg.AssetKey(["kpi_scorecard"]), dg.AssetKey(["kpi_flags"])} <= set(

@@ -89,13 +89,17 @@
 {% macro kpi_scorecard_version() %}
     {#- One checksum of every KPI's catalog entry and the model's code (kpi_code_version): stored
         on every row (scorecard_version); a change rebuilds every row. -#}
-    select {{ kpi_checksum_sum(kpi_row_checksum('catalog_kpis')) }} as checksum
+    {#- max(): one row on every engine (on Spark the checksum is a constant null, no aggregate). -#}
+    select max(versions.checksum) as checksum
     from (
-        select
-            *,
-            '{{ kpi_code_version() }}' as code_version
-        from {{ ref('stg_catalog__kpis') }}
-    ) as catalog_kpis
+        select {{ kpi_checksum_sum(kpi_row_checksum('catalog_kpis')) }} as checksum
+        from (
+            select
+                *,
+                '{{ kpi_code_version() }}' as code_version
+            from {{ ref('stg_catalog__kpis') }}
+        ) as catalog_kpis
+    ) as versions
 {%- endmacro %}
 
 
