@@ -14,8 +14,9 @@
 -- and status; the previous period and the same period last year; the definition version and
 -- its breaks.
 -- A suppressed HR cell (kpis.md, Privacy) keeps no number at all, not even its sample size.
--- Incremental on DuckDB: a run computes again only the periods of the months whose inputs
--- changed (macros/incremental_scorecard.sql); on Spark a table, built whole.
+-- Incremental on DuckDB, per KPI: a run computes again a KPI's periods of the months whose
+-- inputs changed and of those that compare with them (macros/incremental_scorecard.sql); on
+-- Spark a table, built whole.
 
 with
 
